@@ -1,0 +1,68 @@
+package backoff
+
+import (
+	"time"
+
+	"github.com/reflexio-go/reflexio/classify"
+)
+
+// Input is what a Strategy knows when it picks a delay.
+type Input struct {
+	// Attempt is the number of the attempt that just failed, counting the
+	// first call as 1. The delay is the wait before attempt Attempt+1.
+	Attempt int
+
+	// Class is the class of that attempt's error.
+	Class classify.Class
+
+	// Prev is the delay that was waited before the failed attempt, or 0 if
+	// it was the first. Decorrelated jitter grows from it.
+	Prev time.Duration
+
+	// Random is a uniform draw from [0, 1), fresh for every delay. Jittered
+	// strategies take their randomness from it and from nothing else, so a
+	// Strategy is a pure function of its Input: the retry loop draws it from
+	// a fast, concurrency-safe source, and a test or a simulation that sets
+	// it gets exact, repeatable delays.
+	Random float64
+}
+
+// A Strategy decides how long to wait before the next attempt.
+//
+// Delay must be safe for concurrent use and should not allocate. The
+// strategies of this package are stateless values, safe to share across
+// calls and goroutines; none needs a Reset.
+//
+// The retry loop never trusts a delay: a negative one is taken as zero, and
+// every one is bounded by the loop's deadline. A zero delay retries at once
+// and arms no timer.
+//
+// Strategies built by this package check their parameters in a method
+// Validate() error, which retry.Backoff and retry.BackoffFor call so that a
+// bad parameter fails the call with a clear error before any attempt.
+// Strategies of your own may implement it too.
+type Strategy interface {
+	Delay(in Input) time.Duration
+}
+
+// Func adapts an ordinary function to the Strategy interface.
+type Func func(in Input) time.Duration
+
+// Delay returns f(in).
+func (f Func) Delay(in Input) time.Duration { return f(in) }
+
+var _ Strategy = Func(nil)
+
+// validator is the optional interface through which strategies report bad
+// parameters.
+type validator interface{ Validate() error }
+
+// Validate returns the error that s reports about its own parameters (and,
+// for a decorator, those of the strategy it wraps), or nil if s has nothing to
+// report or does not check.
+func Validate(s Strategy) error {
+	if v, ok := s.(validator); ok {
+		return v.Validate()
+	}
+	return nil
+}

@@ -1,0 +1,35 @@
+// Package classify maps errors to coarse classes, the only thing the retry
+// loop looks at when it decides whether, how often and how patiently to
+// retry.
+//
+// # Classes
+//
+// A [Class] is one of [Permanent], [Concurrency], [RateLimit], [ServerError],
+// [Transient] and [Unknown] (the zero value). Permanent is never retried;
+// Unknown is retried only a few times; the others are retried within the
+// loop's caps, each with the backoff strategy chosen for it.
+//
+// # Classifiers
+//
+// A [Classifier] turns an error into a Class. [Default] knows markers, HTTP
+// status codes, SQLSTATEs and the standard library's network and TLS errors.
+// Rules compose: [Is] and [As] match one error, [Match] inspects one error
+// type, [Func] adapts a function, and [Chain] asks each in turn until one
+// has an opinion (a class other than Unknown). [ByTypeName] adds the name
+// heuristics of the Python reflexio, opt-in.
+//
+// # Markers
+//
+// The author of an operation who knows an error's class says so where the
+// error is made: [MarkPermanent], [MarkTransient], [MarkRateLimit] with the
+// server's retry-after hint, and the rest. Markers are invisible to
+// errors.Is, errors.As and Error; [Default] honours them before anything else.
+//
+// # Server hints
+//
+// How long a server asked the client to wait travels with the error, not with
+// the class: [RetryAfter] finds it in any error's tree, whether it was
+// attached by [MarkRateLimit] or [WithRetryAfter] or comes from an error type
+// with a RetryAfter() time.Duration method. So a hint survives any chain of
+// classifiers, and the retry loop honours it within its caps.
+package classify

@@ -1,0 +1,3 @@
+module github.com/reflexio-go/reflexio
+
+go 1.26

@@ -1,0 +1,177 @@
+package observe
+
+import (
+	"time"
+
+	"github.com/reflexio-go/reflexio/classify"
+)
+
+// An Event is one of the structs of this file: something the retry loop did.
+// Handle events with a type switch; new event types may be added, so keep a
+// default case.
+//
+// Every event carries the operation's name (set with retry.Name), the number
+// of attempts made so far (the first call is attempt 1) and the time elapsed
+// since the call began. Events that follow a failed attempt carry its class
+// and error; events that involve a wait carry its delay.
+//
+// Events are plain values: cheap to copy, safe to keep after Handle returns.
+// Their Err fields are the operation's own errors, unwrapped from any
+// classify marker.
+type Event interface {
+	// Kind returns the kind of the event, the same for every value of one
+	// event type.
+	Kind() Kind
+
+	fields() fields // seals the set of event types
+}
+
+// fields are the fields that events share, for code that handles every
+// event alike. has says which of the optional ones the event has.
+type fields struct {
+	op      string
+	attempt int
+	elapsed time.Duration
+	class   classify.Class
+	err     error
+	delay   time.Duration
+	cause   error
+	has     has
+}
+
+type has uint8
+
+const (
+	hasFailure has = 1 << iota // class and err
+	hasDelay
+	hasCause
+)
+
+// Success: an attempt succeeded and the call returns its value.
+type Success struct {
+	Operation string
+	Attempt   int // the attempt that succeeded
+	Elapsed   time.Duration
+}
+
+// Retry: an attempt failed and another follows after Delay. No Retry is sent
+// after the last attempt: every Retry is followed by another attempt, unless
+// the context is cancelled during the wait.
+type Retry struct {
+	Operation string
+	Attempt   int // the attempt that failed
+	Class     classify.Class
+	Err       error
+	Delay     time.Duration // the wait before attempt Attempt+1
+	Elapsed   time.Duration
+}
+
+// PermanentFailure: an attempt failed with a Permanent error; the call ends.
+type PermanentFailure struct {
+	Operation string
+	Attempt   int
+	Class     classify.Class // always classify.Permanent
+	Err       error
+	Elapsed   time.Duration
+}
+
+// MaxAttemptsExceeded: the last attempt allowed by retry.MaxAttempts failed;
+// the call ends.
+type MaxAttemptsExceeded struct {
+	Operation string
+	Attempt   int
+	Class     classify.Class
+	Err       error
+	Elapsed   time.Duration
+}
+
+// MaxUnknownAttemptsExceeded: the last Unknown failure allowed by
+// retry.MaxUnknownAttempts happened; the call ends.
+type MaxUnknownAttemptsExceeded struct {
+	Operation string
+	Attempt   int
+	Class     classify.Class // always classify.Unknown
+	Err       error
+	Elapsed   time.Duration
+}
+
+// MaxClassAttemptsExceeded: the last failure of its class allowed by
+// retry.MaxAttemptsFor happened; the call ends.
+type MaxClassAttemptsExceeded struct {
+	Operation string
+	Attempt   int
+	Class     classify.Class
+	Err       error
+	Elapsed   time.Duration
+}
+
+// DeadlineExceeded: the call ran out of time. Either the deadline (of
+// retry.Deadline or of the context) has passed, or the next wait, Delay,
+// would not end before it, in which case the call ends at once instead of
+// sleeping into the deadline. Err is the last attempt's error, nil if no
+// attempt ran.
+type DeadlineExceeded struct {
+	Operation string
+	Attempt   int
+	Class     classify.Class
+	Err       error
+	Delay     time.Duration // the wait that did not fit; zero if none was planned
+	Elapsed   time.Duration
+}
+
+// Cancelled: the caller's context was done before the call could succeed.
+// Cause is context.Cause of the context; Err is the last attempt's error, nil
+// if no attempt ran.
+type Cancelled struct {
+	Operation string
+	Attempt   int
+	Class     classify.Class
+	Err       error
+	Cause     error
+	Elapsed   time.Duration
+}
+
+func (Success) Kind() Kind                    { return KindSuccess }
+func (Retry) Kind() Kind                      { return KindRetry }
+func (PermanentFailure) Kind() Kind           { return KindPermanentFailure }
+func (MaxAttemptsExceeded) Kind() Kind        { return KindMaxAttemptsExceeded }
+func (MaxUnknownAttemptsExceeded) Kind() Kind { return KindMaxUnknownAttemptsExceeded }
+func (MaxClassAttemptsExceeded) Kind() Kind   { return KindMaxClassAttemptsExceeded }
+func (DeadlineExceeded) Kind() Kind           { return KindDeadlineExceeded }
+func (Cancelled) Kind() Kind                  { return KindCancelled }
+
+func (e Success) fields() fields {
+	return fields{op: e.Operation, attempt: e.Attempt, elapsed: e.Elapsed}
+}
+
+func (e Retry) fields() fields {
+	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, nil, hasFailure | hasDelay}
+}
+
+func (e PermanentFailure) fields() fields {
+	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, nil, hasFailure}
+}
+
+func (e MaxAttemptsExceeded) fields() fields {
+	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, nil, hasFailure}
+}
+
+func (e MaxUnknownAttemptsExceeded) fields() fields {
+	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, nil, hasFailure}
+}
+
+func (e MaxClassAttemptsExceeded) fields() fields {
+	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, nil, hasFailure}
+}
+
+func (e DeadlineExceeded) fields() fields {
+	f := fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, nil, hasFailure}
+	if e.Delay > 0 {
+		f.has |= hasDelay
+	}
+	return f
+}
+
+func (e Cancelled) fields() fields {
+	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, e.Cause, hasFailure | hasCause}
+}

@@ -1,0 +1,66 @@
+package observe
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Slog returns a Subscriber that writes every event to logger as one record,
+// with the event's kind as the message ("retry", "success",
+// "max_attempts_exceeded", …) and its fields as attributes: op, attempt,
+// class, delay, elapsed, err and cause, each only where the event has it.
+//
+// Levels: Success is Debug, Retry is Info, and the events that end a call in
+// failure are Warn. Nothing is built for a level the logger does not enable.
+// A nil logger means slog.Default().
+func Slog(logger *slog.Logger) Subscriber {
+	return slogSubscriber{logger}
+}
+
+type slogSubscriber struct{ l *slog.Logger }
+
+// The attribute keys of Slog.
+const (
+	keyOp      = "op"
+	keyAttempt = "attempt"
+	keyClass   = "class"
+	keyDelay   = "delay"
+	keyElapsed = "elapsed"
+	keyErr     = "err"
+	keyCause   = "cause"
+)
+
+func (s slogSubscriber) Handle(ctx context.Context, e Event) {
+	l := s.l
+	if l == nil {
+		l = slog.Default()
+	}
+	level := slog.LevelWarn
+	switch e.(type) {
+	case Success:
+		level = slog.LevelDebug
+	case Retry:
+		level = slog.LevelInfo
+	}
+	if !l.Enabled(ctx, level) {
+		return
+	}
+	l.LogAttrs(ctx, level, e.Kind().String(), attrs(e)...)
+}
+
+// attrs returns e's fields as slog attributes.
+func attrs(e Event) []slog.Attr {
+	f := e.fields()
+	as := make([]slog.Attr, 0, 7)
+	as = append(as, slog.String(keyOp, f.op), slog.Int(keyAttempt, f.attempt))
+	if f.has&hasFailure != 0 {
+		as = append(as, slog.String(keyClass, f.class.String()), slog.Any(keyErr, f.err))
+	}
+	if f.has&hasDelay != 0 {
+		as = append(as, slog.Duration(keyDelay, f.delay))
+	}
+	if f.has&hasCause != 0 {
+		as = append(as, slog.Any(keyCause, f.cause))
+	}
+	return append(as, slog.Duration(keyElapsed, f.elapsed))
+}

@@ -1,0 +1,110 @@
+package observe
+
+import "context"
+
+// A Subscriber receives the events of the retry calls it is subscribed to
+// (with retry.Subscribe).
+//
+// The contract:
+//   - ctx is the context the caller passed to retry.Do, so that a subscriber
+//     can reach the caller's trace span or logger; it may already be done.
+//   - Handle is called synchronously, on the goroutine that called retry.Do,
+//     in the order the events happen; the loop waits for it to return. Keep
+//     it fast, and hand slow work to a goroutine of your own.
+//   - One Subscriber may serve many calls at once, so Handle may be called
+//     concurrently from several goroutines: it must be safe for that.
+//   - Handle has no way to change the call's course and no error to return.
+//     A panic in Handle is not recovered: it unwinds the call that sent the
+//     event, as a panic in the operation does, after the loop has released
+//     its timer and contexts. No other call is affected.
+//   - A Subscriber that implements Selective receives only the kinds it
+//     takes; the loop builds no event that no subscriber takes.
+type Subscriber interface {
+	Handle(ctx context.Context, e Event)
+}
+
+// Selective is implemented by Subscribers that take only some kinds of
+// events. The retry loop asks once, when its options are resolved, and never
+// builds an event of a kind that no subscriber of the call takes.
+type Selective interface {
+	Subscriber
+	Kinds() Set
+}
+
+// KindsOf returns the kinds that s takes: s.Kinds() if s is Selective, every
+// kind otherwise, none if s is nil.
+func KindsOf(s Subscriber) Set {
+	switch s := s.(type) {
+	case nil:
+		return 0
+	case Selective:
+		return s.Kinds()
+	}
+	return All
+}
+
+// Func returns a Subscriber that calls f with every event of type E, and
+// takes no other event. E is an event struct, such as Retry, or the Event
+// interface itself for every event:
+//
+//	retries := observe.Func(func(e observe.Retry) { … })
+//	all := observe.Func(func(e observe.Event) { … })
+func Func[E Event](f func(E)) Subscriber {
+	var zero E
+	kinds := All
+	if e, ok := any(zero).(Event); ok { // false when E is an interface
+		kinds = SetOf(e.Kind())
+	}
+	return funcSubscriber[E]{f, kinds}
+}
+
+type funcSubscriber[E Event] struct {
+	f     func(E)
+	kinds Set
+}
+
+func (s funcSubscriber[E]) Handle(_ context.Context, e Event) {
+	if e, ok := e.(E); ok {
+		s.f(e)
+	}
+}
+
+func (s funcSubscriber[E]) Kinds() Set { return s.kinds }
+
+// Multi returns a Subscriber that passes each event to every one of subs, in
+// order, each receiving only the kinds it takes. Nil members are skipped.
+// retry.Subscribe fans out by itself; Multi is for building one Subscriber
+// out of several.
+func Multi(subs ...Subscriber) Subscriber {
+	m := multi{}
+	for _, s := range subs {
+		if s == nil {
+			continue
+		}
+		k := KindsOf(s)
+		m.subs = append(m.subs, member{s, k})
+		m.kinds |= k
+	}
+	return m
+}
+
+type member struct {
+	s     Subscriber
+	kinds Set
+}
+
+type multi struct {
+	subs  []member
+	kinds Set
+}
+
+func (m multi) Handle(ctx context.Context, e Event) {
+	k := e.Kind()
+	for _, s := range m.subs {
+		if s.kinds.Has(k) {
+			s.s.Handle(ctx, e)
+		}
+	}
+}
+
+func (m multi) Kinds() Set { return m.kinds }

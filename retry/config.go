@@ -1,0 +1,84 @@
+package retry
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+)
+
+// The defaults, when a call passes no options.
+const (
+	defaultMaxAttempts        = 6
+	defaultMaxUnknownAttempts = 2
+	defaultDeadline           = 60 * time.Second
+	defaultMaxRetryAfter      = time.Minute
+	defaultBackoffBase        = 250 * time.Millisecond
+	defaultBackoffCap         = 30 * time.Second
+)
+
+// config is a resolved set of options: what one call of Do runs with.
+type config struct {
+	name           string
+	maxAttempts    int
+	classCaps      [classify.NumClasses]int // 0: no cap of its own
+	deadline       time.Duration            // 0: none but the context's
+	attemptTimeout time.Duration            // 0: none
+	maxRetryAfter  time.Duration
+	classifier     classify.Classifier
+	strategy       backoff.Strategy
+	classStrategy  [classify.NumClasses]backoff.Strategy // nil: strategy
+	subs           []subscriber
+	kinds          observe.Set // the kinds some subscriber takes
+	rand           *rand.Rand  // nil: math/rand/v2's global source
+	err            error       // the first invalid option
+}
+
+// subscriber is a Subscriber with the kinds it takes, asked once.
+type subscriber struct {
+	s     observe.Subscriber
+	kinds observe.Set
+}
+
+// defaults is the configuration of a call without options. It is never
+// written after init; calls that pass options copy it.
+var defaults = config{
+	maxAttempts:   defaultMaxAttempts,
+	classCaps:     [classify.NumClasses]int{classify.Unknown: defaultMaxUnknownAttempts},
+	deadline:      defaultDeadline,
+	maxRetryAfter: defaultMaxRetryAfter,
+	classifier:    classify.Default(),
+	strategy:      backoff.DecorrelatedJitter(defaultBackoffBase, defaultBackoffCap),
+}
+
+// fail records that option o is invalid, unless an earlier option was.
+func (c *config) fail(o Option, reason string) {
+	if c.err == nil {
+		c.err = &optionError{option: o.String(), reason: reason}
+	}
+}
+
+// failWith records that option o is invalid because of err.
+func (c *config) failWith(o Option, err error) {
+	if c.err == nil {
+		c.err = &optionError{option: o.String(), err: err}
+	}
+}
+
+// strategyFor returns the backoff strategy for class c.
+func (c *config) strategyFor(class classify.Class) backoff.Strategy {
+	if s := c.classStrategy[class]; s != nil {
+		return s
+	}
+	return c.strategy
+}
+
+// random returns a uniform draw from [0, 1).
+func (c *config) random() float64 {
+	if c.rand != nil {
+		return c.rand.Float64()
+	}
+	return rand.Float64()
+}

@@ -1,0 +1,53 @@
+package retry
+
+import (
+	"context"
+)
+
+// Do calls op until it succeeds or the call gives up, and returns op's
+// value. Options say how: how many attempts, how long in all, how to
+// classify errors, how long to wait between attempts, who is told. Without
+// options Do uses the defaults each option documents.
+//
+// Each attempt gets a context derived from ctx (see AttemptTimeout). Do
+// never starts an attempt after ctx is done or the deadline has passed,
+// never waits after the last attempt, and returns at once when ctx is done
+// during a wait.
+//
+// On success Do returns op's value and a nil error. On failure it returns the
+// zero value of T, whatever op returned alongside its error, and an *Error
+// that says why it gave up and keeps the last attempt's error:
+// errors.Is(err, ErrMaxAttempts) and errors.As(err, &yourErr) both work. An
+// invalid option or a nil op returns an error matching ErrInvalidOption
+// without calling op.
+//
+// A panic in op is not recovered: it unwinds through Do, which releases its
+// timer and contexts on the way.
+func Do[T any](ctx context.Context, op func(context.Context) (T, error), opts ...Option) (T, error) {
+	var v T
+	if op == nil {
+		return v, errNilOp("Do")
+	}
+	err := loop(ctx, opts, func(ctx context.Context) error {
+		var err error
+		v, err = op(ctx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// Run is Do for an operation that returns only an error.
+func Run(ctx context.Context, op func(context.Context) error, opts ...Option) error {
+	if op == nil {
+		return errNilOp("Run")
+	}
+	return loop(ctx, opts, op)
+}
+
+func errNilOp(fn string) error {
+	return &optionError{option: fn, reason: "operation is nil"}
+}

@@ -1,0 +1,146 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/reflexio-go/reflexio/classify"
+)
+
+// The reasons a call gives up, one sentinel each. Every error that Do returns
+// after calling the operation at least once, or because the context was done
+// before it could, is an *Error whose Reason is one of these; test for them
+// with errors.Is:
+//
+//	if errors.Is(err, retry.ErrMaxAttempts) { … }
+var (
+	// ErrPermanent: the last attempt failed with a Permanent error.
+	ErrPermanent = errors.New("retry: permanent error")
+
+	// ErrMaxAttempts: the attempt cap of MaxAttempts was reached.
+	ErrMaxAttempts = errors.New("retry: max attempts reached")
+
+	// ErrMaxUnknownAttempts: the cap of MaxUnknownAttempts on Unknown
+	// failures was reached.
+	ErrMaxUnknownAttempts = errors.New("retry: max unknown attempts reached")
+
+	// ErrMaxClassAttempts: the cap that MaxAttemptsFor set on the last
+	// failure's class was reached.
+	ErrMaxClassAttempts = errors.New("retry: max attempts for class reached")
+
+	// ErrDeadline: time ran out. The deadline of Deadline or of the context
+	// passed, or the next wait would not have ended before it. errors.Is
+	// also matches it with context.DeadlineExceeded.
+	ErrDeadline error = deadlineError{}
+
+	// ErrCancelled: the context was cancelled.
+	ErrCancelled = errors.New("retry: cancelled")
+
+	// ErrInvalidOption: an option was given a value it cannot take, or an
+	// argument of Do was nil. The operation was not called. The error's text
+	// names the option and the value.
+	ErrInvalidOption = errors.New("retry: invalid option")
+)
+
+type deadlineError struct{}
+
+func (deadlineError) Error() string { return "retry: deadline exceeded" }
+
+// Is makes errors.Is(ErrDeadline, context.DeadlineExceeded) hold, so that
+// code that checks for a deadline in the usual way sees this one too.
+func (deadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// Error is the error Do returns when it gives up. It keeps why the call
+// stopped and everything the last attempt said, so that nothing is lost:
+// errors.Is and errors.As see the Reason, the Cause and the Last error.
+//
+//	var apiErr *APIError
+//	switch {
+//	case errors.As(err, &apiErr): // the operation's own error, from the last attempt
+//	case errors.Is(err, retry.ErrMaxAttempts):
+//	}
+type Error struct {
+	// Reason is why the call stopped: ErrPermanent, ErrMaxAttempts,
+	// ErrMaxUnknownAttempts, ErrMaxClassAttempts, ErrDeadline or
+	// ErrCancelled.
+	Reason error
+
+	// Attempts is the number of times the operation was called; 0 when the
+	// context was done before the first attempt.
+	Attempts int
+
+	// Last is the error of the last attempt, as the operation returned it
+	// with any classify marker around it removed; nil when no attempt ran.
+	Last error
+
+	// Class is the class of Last.
+	Class classify.Class
+
+	// Cause is context.Cause of the caller's context when the call stopped
+	// because the context was done; nil otherwise.
+	Cause error
+}
+
+// Error describes the reason, the attempts and the last error, such as
+//
+//	retry: max attempts reached after 5 attempts: connection refused
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Reason.Error())
+	switch e.Attempts {
+	case 0:
+		b.WriteString(" before the first attempt")
+	case 1:
+		b.WriteString(" after 1 attempt")
+	default:
+		b.WriteString(" after ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		b.WriteString(" attempts")
+	}
+	switch {
+	case e.Cause != nil && e.Last != nil:
+		b.WriteString(": ")
+		b.WriteString(e.Cause.Error())
+		b.WriteString("; last error: ")
+		b.WriteString(e.Last.Error())
+	case e.Cause != nil:
+		b.WriteString(": ")
+		b.WriteString(e.Cause.Error())
+	case e.Last != nil:
+		b.WriteString(": ")
+		b.WriteString(e.Last.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the Reason, the Cause and the Last error, leaving out the
+// nil ones, so that errors.Is and errors.As look into each.
+func (e *Error) Unwrap() []error {
+	errs := make([]error, 0, 3)
+	for _, err := range [...]error{e.Reason, e.Cause, e.Last} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// optionError is the error of an invalid option.
+type optionError struct {
+	option string // as the option prints itself
+	reason string
+	err    error // what a strategy's Validate said, if that is the reason
+}
+
+func (e *optionError) Error() string {
+	if e.err != nil {
+		return "retry: " + e.option + ": " + e.err.Error()
+	}
+	return "retry: " + e.option + ": " + e.reason
+}
+
+func (e *optionError) Is(target error) bool { return target == ErrInvalidOption }
+
+func (e *optionError) Unwrap() error { return e.err }

@@ -1,0 +1,217 @@
+package retry
+
+import (
+	"context"
+	"time"
+
+	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+)
+
+// loop is the retry loop behind Do and Run. It is not generic, so that one
+// copy serves every result type.
+func loop(ctx context.Context, opts []Option, op func(context.Context) error) error {
+	var scratch config
+	cfg := resolve(opts, &scratch)
+	if cfg.err != nil {
+		return cfg.err
+	}
+	r := run{cfg: cfg, start: time.Now()}
+	if cfg.deadline > 0 {
+		r.deadline = r.start.Add(cfg.deadline)
+	}
+	if ctx.Err() != nil {
+		return r.stopDone(ctx, nil, classify.Unknown)
+	}
+	defer r.stopTimer()
+	return r.loop(ctx, op)
+}
+
+// run is the state of one call of the loop.
+type run struct {
+	cfg      *config
+	start    time.Time
+	deadline time.Time // zero: none; the context's joins at the first failure
+	attempt  int       // attempts started
+	counts   [classify.NumClasses]int
+	prev     time.Duration // the last delay waited
+	timer    *time.Timer   // made at the first wait that is not zero
+}
+
+func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
+	for {
+		r.attempt++
+		err, timedOut := r.call(ctx, op)
+		if err == nil {
+			if r.cfg.kinds.Has(observe.KindSuccess) {
+				r.emit(ctx, observe.Success{Operation: r.cfg.name, Attempt: r.attempt, Elapsed: time.Since(r.start)})
+			}
+			return nil
+		}
+		last := classify.Strip(err)
+		if ctx.Err() != nil {
+			return r.stopDone(ctx, last, r.classify(err, false))
+		}
+		now := time.Now()
+		if r.attempt == 1 {
+			r.joinContextDeadline(ctx)
+		}
+		class := r.classify(err, timedOut)
+		if timedOut && r.pastDeadline(now) {
+			// The attempt's context ended at the call's deadline, not its
+			// own timeout.
+			return r.stopDeadline(ctx, last, class, 0, now)
+		}
+		r.counts[class]++
+		if class == classify.Permanent {
+			return r.stop(ctx, ErrPermanent, last, class, now)
+		}
+		if r.attempt >= r.cfg.maxAttempts {
+			return r.stop(ctx, ErrMaxAttempts, last, class, now)
+		}
+		if n := r.cfg.classCaps[class]; n > 0 && r.counts[class] >= n {
+			if class == classify.Unknown {
+				return r.stop(ctx, ErrMaxUnknownAttempts, last, class, now)
+			}
+			return r.stop(ctx, ErrMaxClassAttempts, last, class, now)
+		}
+
+		delay := r.delay(err, class)
+		if !r.fits(delay, now) {
+			return r.stopDeadline(ctx, last, class, delay, now)
+		}
+		if r.cfg.kinds.Has(observe.KindRetry) {
+			r.emit(ctx, observe.Retry{
+				Operation: r.cfg.name, Attempt: r.attempt, Class: class, Err: last,
+				Delay: delay, Elapsed: now.Sub(r.start),
+			})
+		}
+		if delay > 0 {
+			if !r.wait(ctx, delay) {
+				return r.stopDone(ctx, last, class)
+			}
+			if now := time.Now(); r.pastDeadline(now) {
+				return r.stopDeadline(ctx, last, class, 0, now)
+			}
+		}
+		r.prev = delay
+		if ctx.Err() != nil { // no attempt starts after ctx is done
+			return r.stopDone(ctx, last, class)
+		}
+	}
+}
+
+// call runs one attempt. timedOut reports that the attempt's own context
+// (of AttemptTimeout) expired while the caller's did not.
+func (r *run) call(ctx context.Context, op func(context.Context) error) (err error, timedOut bool) {
+	if r.cfg.attemptTimeout == 0 {
+		return op(ctx), false
+	}
+	end := time.Now().Add(r.cfg.attemptTimeout)
+	if !r.deadline.IsZero() && r.deadline.Before(end) {
+		end = r.deadline
+	}
+	actx, cancel := context.WithDeadline(ctx, end)
+	defer cancel() // also when op panics
+	err = op(actx)
+	return err, err != nil && actx.Err() != nil && ctx.Err() == nil
+}
+
+// classify returns the class of err, an attempt's error.
+func (r *run) classify(err error, timedOut bool) classify.Class {
+	if timedOut {
+		return classify.Transient
+	}
+	c := r.cfg.classifier.Classify(err)
+	if int(c) >= classify.NumClasses {
+		return classify.Unknown // a classifier's invention is not trusted
+	}
+	return c
+}
+
+// joinContextDeadline makes the call's deadline the earlier of Deadline's and
+// the context's. It is called at the first failure: before that, the
+// context enforces its own deadline, and a call that succeeds at once does
+// not ask.
+func (r *run) joinContextDeadline(ctx context.Context) {
+	if d, ok := ctx.Deadline(); ok && (r.deadline.IsZero() || d.Before(r.deadline)) {
+		r.deadline = d
+	}
+}
+
+func (r *run) pastDeadline(now time.Time) bool {
+	return !r.deadline.IsZero() && !now.Before(r.deadline)
+}
+
+// fits reports whether a wait of delay from now ends before the deadline, so
+// that the next attempt starts before it. It compares durations, never
+// adding to a time, so no value of delay can overflow.
+func (r *run) fits(delay time.Duration, now time.Time) bool {
+	return r.deadline.IsZero() || delay < r.deadline.Sub(now)
+}
+
+// delay returns the wait before the next attempt: the strategy's delay for
+// class, never negative, or the server's hint capped by MaxRetryAfter if that
+// is longer.
+func (r *run) delay(err error, class classify.Class) time.Duration {
+	d := r.cfg.strategyFor(class).Delay(backoff.Input{
+		Attempt: r.attempt,
+		Class:   class,
+		Prev:    r.prev,
+		Random:  r.cfg.random(),
+	})
+	d = max(d, 0)
+	if hint, ok := classify.RetryAfter(err); ok {
+		d = max(d, min(hint, r.cfg.maxRetryAfter))
+	}
+	return d
+}
+
+// wait waits for delay, or until ctx is done, whichever comes first, and
+// reports whether the wait ran its course with ctx not done. It reuses one
+// timer per call.
+func (r *run) wait(ctx context.Context, delay time.Duration) bool {
+	if r.timer == nil {
+		r.timer = time.NewTimer(delay)
+	} else {
+		r.timer.Reset(delay)
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-r.timer.C:
+		return ctx.Err() == nil // both ready: ctx wins
+	}
+}
+
+func (r *run) stopTimer() {
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+}
+
+// stop ends the call with reason, after the attempt that failed with last.
+func (r *run) stop(ctx context.Context, reason, last error, class classify.Class, now time.Time) error {
+	r.emitStop(ctx, reason, last, class, 0, nil, now)
+	return &Error{Reason: reason, Attempts: r.attempt, Last: last, Class: class}
+}
+
+// stopDeadline ends the call because time ran out, or would before a wait of
+// delay ended.
+func (r *run) stopDeadline(ctx context.Context, last error, class classify.Class, delay time.Duration, now time.Time) error {
+	r.emitStop(ctx, ErrDeadline, last, class, delay, nil, now)
+	return &Error{Reason: ErrDeadline, Attempts: r.attempt, Last: last, Class: class}
+}
+
+// stopDone ends the call because ctx is done: ErrDeadline if its deadline
+// passed, ErrCancelled otherwise. Both keep context.Cause(ctx).
+func (r *run) stopDone(ctx context.Context, last error, class classify.Class) error {
+	reason := ErrCancelled
+	if ctx.Err() == context.DeadlineExceeded {
+		reason = ErrDeadline
+	}
+	cause := context.Cause(ctx)
+	r.emitStop(ctx, reason, last, class, 0, cause, time.Now())
+	return &Error{Reason: reason, Attempts: r.attempt, Last: last, Class: class, Cause: cause}
+}

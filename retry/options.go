@@ -1,0 +1,303 @@
+package retry
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+)
+
+// Counting: an attempt is one call of the operation, the first call
+// included. A call with MaxAttempts(n) makes at most n attempts, so it
+// retries at most n-1 times: n-1 retries are n attempts.
+
+// MaxAttempts caps the number of attempts, the first included: the call
+// gives up with ErrMaxAttempts when attempt n fails, without waiting. n must
+// be at least 1; MaxAttempts(1) never retries. For no cap at all, pass
+// math.MaxInt and bound the call with Deadline or the context.
+//
+// Default: 6.
+func MaxAttempts(n int) Option { return maxAttempts(n) }
+
+type maxAttempts int
+
+func (o maxAttempts) String() string { return "MaxAttempts(" + strconv.Itoa(int(o)) + ")" }
+
+func (o maxAttempts) apply(c *config) {
+	if o < 1 {
+		c.fail(o, "must be at least 1")
+		return
+	}
+	c.maxAttempts = int(o)
+}
+
+// MaxUnknownAttempts caps the number of attempts that may fail with an
+// Unknown error: the call gives up with ErrMaxUnknownAttempts when the n-th
+// Unknown failure happens. Exactly n Unknown failures are allowed, whether
+// they are consecutive or not. n must be at least 1. It is the same setting
+// as MaxAttemptsFor(classify.Unknown, n).
+//
+// Default: 2.
+func MaxUnknownAttempts(n int) Option { return maxClassAttempts{classify.Unknown, n} }
+
+// MaxAttemptsFor caps the number of attempts that may fail with class c: the
+// call gives up with ErrMaxClassAttempts (ErrMaxUnknownAttempts for
+// Unknown) when the n-th failure of that class happens, whatever the other
+// classes did. The global cap of MaxAttempts still applies. n must be at
+// least 1, and c must not be Permanent, which is never retried.
+//
+//	retry.MaxAttemptsFor(classify.Concurrency, 10) // conflicts resolve fast: try harder
+//
+// Default: no cap of its own for any class but Unknown (see MaxUnknownAttempts).
+func MaxAttemptsFor(c classify.Class, n int) Option { return maxClassAttempts{c, n} }
+
+type maxClassAttempts struct {
+	class classify.Class
+	n     int
+}
+
+func (o maxClassAttempts) String() string {
+	if o.class == classify.Unknown {
+		return "MaxUnknownAttempts(" + strconv.Itoa(o.n) + ")"
+	}
+	return "MaxAttemptsFor(classify." + o.class.String() + ", " + strconv.Itoa(o.n) + ")"
+}
+
+func (o maxClassAttempts) apply(c *config) {
+	switch {
+	case int(o.class) >= classify.NumClasses:
+		c.fail(o, "not a class")
+	case o.class == classify.Permanent:
+		c.fail(o, "Permanent errors are never retried")
+	case o.n < 1:
+		c.fail(o, "must be at least 1")
+	default:
+		c.classCaps[o.class] = o.n
+	}
+}
+
+// Deadline bounds the whole call, waits included, to d from the moment Do is
+// called, on top of the context's own deadline: the earlier of the two
+// applies. No attempt starts after it; a wait that would not end before it is
+// not started, and the call gives up at once with ErrDeadline. An attempt
+// already running is not interrupted by Deadline alone: give the operation an
+// AttemptTimeout, whose context ends no later than the deadline, or bound it
+// with the context. d must be positive.
+//
+// Default: 60s.
+func Deadline(d time.Duration) Option { return deadline(d) }
+
+type deadline time.Duration
+
+func (o deadline) String() string { return "Deadline(" + time.Duration(o).String() + ")" }
+
+func (o deadline) apply(c *config) {
+	if o <= 0 {
+		c.fail(o, "must be positive (NoDeadline lifts the deadline)")
+		return
+	}
+	c.deadline = time.Duration(o)
+}
+
+// NoDeadline lifts the deadline of Deadline, leaving the call bounded by the
+// context's deadline, if it has one, and by the attempt caps.
+func NoDeadline() Option { return noDeadline{} }
+
+type noDeadline struct{}
+
+func (noDeadline) String() string { return "NoDeadline()" }
+
+func (noDeadline) apply(c *config) { c.deadline = 0 }
+
+// AttemptTimeout gives each attempt a context that ends after d, or at the
+// call's deadline if that comes first. An attempt that fails because its own
+// timeout passed is Transient, whatever its error says; the caller's own
+// cancellation or deadline stops the loop instead. d must be positive.
+//
+// Default: none; each attempt gets the caller's context.
+func AttemptTimeout(d time.Duration) Option { return attemptTimeout(d) }
+
+type attemptTimeout time.Duration
+
+func (o attemptTimeout) String() string {
+	return "AttemptTimeout(" + time.Duration(o).String() + ")"
+}
+
+func (o attemptTimeout) apply(c *config) {
+	if o <= 0 {
+		c.fail(o, "must be positive")
+		return
+	}
+	c.attemptTimeout = time.Duration(o)
+}
+
+// Classifier sets the classifier that maps each failed attempt's error to a
+// class. To add rules to the default, chain them before it:
+//
+//	retry.Classifier(classify.Chain(myRules, classify.Default()))
+//
+// Default: classify.Default().
+func Classifier(cl classify.Classifier) Option { return classifier{cl} }
+
+type classifier struct{ cl classify.Classifier }
+
+func (o classifier) String() string { return fmt.Sprintf("Classifier(%v)", o.cl) }
+
+func (o classifier) apply(c *config) {
+	if o.cl == nil {
+		c.fail(o, "classifier is nil")
+		return
+	}
+	c.classifier = o.cl
+}
+
+// Backoff sets the strategy that decides the wait before each retry, for
+// every class that BackoffFor does not give a strategy of its own.
+//
+// Default: backoff.DecorrelatedJitter(250*time.Millisecond, 30*time.Second).
+func Backoff(s backoff.Strategy) Option { return strategy{anyClass, s} }
+
+// BackoffFor sets the strategy for failures of class c, overriding Backoff
+// for that class alone, so that, say, rate limits back off for longer than
+// conflicts:
+//
+//	retry.BackoffFor(classify.RateLimit, backoff.DecorrelatedJitter(time.Second, time.Minute))
+//
+// c must not be Permanent, which is never retried.
+//
+// Default: none; every class uses the strategy of Backoff.
+func BackoffFor(c classify.Class, s backoff.Strategy) Option { return strategy{c, s} }
+
+type strategy struct {
+	class classify.Class // anyClass: the default strategy
+	s     backoff.Strategy
+}
+
+// anyClass stands for every class in the option of Backoff.
+const anyClass = classify.Class(classify.NumClasses)
+
+func (o strategy) String() string {
+	if o.class == anyClass {
+		return fmt.Sprintf("Backoff(%v)", o.s)
+	}
+	return fmt.Sprintf("BackoffFor(classify.%v, %v)", o.class, o.s)
+}
+
+func (o strategy) apply(c *config) {
+	switch {
+	case o.s == nil:
+		c.fail(o, "strategy is nil")
+	case o.class == classify.Permanent:
+		c.fail(o, "Permanent errors are never retried")
+	case o.class > anyClass:
+		c.fail(o, "not a class")
+	default:
+		if err := backoff.Validate(o.s); err != nil {
+			c.failWith(o, err)
+			return
+		}
+		if o.class == anyClass {
+			c.strategy = o.s
+		} else {
+			c.classStrategy[o.class] = o.s
+		}
+	}
+}
+
+// MaxRetryAfter caps how long the call waits on a server's hint (a
+// Retry-After header, classify.MarkRateLimit, an error's RetryAfter method).
+// A hint is untrusted input: one above d is taken as d. The wait is the
+// longer of the capped hint and the backoff strategy's delay, and like any
+// wait it must end before the deadline, or the call gives up at once. d must
+// be positive.
+//
+// Default: 1 minute.
+func MaxRetryAfter(d time.Duration) Option { return maxRetryAfter(d) }
+
+type maxRetryAfter time.Duration
+
+func (o maxRetryAfter) String() string {
+	return "MaxRetryAfter(" + time.Duration(o).String() + ")"
+}
+
+func (o maxRetryAfter) apply(c *config) {
+	if o <= 0 {
+		c.fail(o, "must be positive")
+		return
+	}
+	c.maxRetryAfter = time.Duration(o)
+}
+
+// Name sets the operation's name, carried by every event of the call. It
+// becomes a label of logs and metrics, so keep it low-cardinality: name the
+// dependency and the operation ("users.get"), never a URL or an ID.
+//
+// Default: "".
+func Name(op string) Option { return name(op) }
+
+type name string
+
+func (o name) String() string { return "Name(" + strconv.Quote(string(o)) + ")" }
+
+func (o name) apply(c *config) { c.name = string(o) }
+
+// Subscribe adds subscribers that receive the call's events. Subscribers
+// add up across options and bundles; each receives only the kinds it takes
+// (see observe.Selective), and a call that nobody observes builds no event.
+//
+// Default: none.
+func Subscribe(subs ...observe.Subscriber) Option {
+	return subscribe(append([]observe.Subscriber(nil), subs...))
+}
+
+type subscribe []observe.Subscriber
+
+func (o subscribe) String() string {
+	s := "Subscribe("
+	for i, sub := range o {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%T", sub)
+	}
+	return s + ")"
+}
+
+func (o subscribe) apply(c *config) {
+	// Cap the slice at its length so that append copies instead of writing
+	// into the backing array of a bundle's or the defaults' slice.
+	subs := c.subs[:len(c.subs):len(c.subs)]
+	for i, s := range o {
+		if s == nil {
+			c.fail(o, "subscriber "+strconv.Itoa(i)+" is nil")
+			return
+		}
+		k := observe.KindsOf(s)
+		subs = append(subs, subscriber{s, k})
+		c.kinds |= k
+	}
+	c.subs = subs
+}
+
+// Rand sets the source of the random draws that jittered strategies use,
+// for tests and simulations that want the same delays on every run. A
+// *rand.Rand is not safe for concurrent use: give each goroutine its own.
+//
+// Default: math/rand/v2's global source, fast and safe for concurrent use.
+func Rand(r *rand.Rand) Option { return random{r} }
+
+type random struct{ r *rand.Rand }
+
+func (o random) String() string { return "Rand(…)" }
+
+func (o random) apply(c *config) {
+	if o.r == nil {
+		c.fail(o, "source is nil")
+		return
+	}
+	c.rand = o.r
+}
