@@ -6,18 +6,20 @@ import (
 	"github.com/reflexio-go/reflexio/classify"
 )
 
-// An Event is one of the structs of this file: something the retry loop did.
-// Handle events with a type switch; new event types may be added, so keep a
-// default case.
+// An Event is something the retry loop did: one of Success, Retry,
+// PermanentFailure, MaxAttemptsExceeded, MaxUnknownAttemptsExceeded,
+// MaxClassAttemptsExceeded, DeadlineExceeded and Cancelled. The set is
+// sealed: only this package defines events. Handle them with a type switch;
+// event types may be added, so keep a default case.
 //
 // Every event carries the operation's name (set with retry.Name), the number
 // of attempts made so far (the first call is attempt 1) and the time elapsed
 // since the call began. Events that follow a failed attempt carry its class
 // and error; events that involve a wait carry its delay.
 //
-// Events are plain values: cheap to copy, safe to keep after Handle returns.
-// Their Err fields are the operation's own errors, unwrapped from any
-// classify marker.
+// Events are plain values, sent as values (never as pointers): cheap to
+// copy, safe to keep after Handle returns. Their Err fields are the
+// operation's own errors, unwrapped from any classify marker.
 type Event interface {
 	// Kind returns the kind of the event, the same for every value of one
 	// event type.
@@ -47,16 +49,17 @@ const (
 	hasCause
 )
 
-// Success: an attempt succeeded and the call returns its value.
+// Success is sent when an attempt succeeded; the call returns its value.
 type Success struct {
 	Operation string
 	Attempt   int // the attempt that succeeded
 	Elapsed   time.Duration
 }
 
-// Retry: an attempt failed and another follows after Delay. No Retry is sent
-// after the last attempt: every Retry is followed by another attempt, unless
-// the context is cancelled during the wait.
+// Retry is sent when an attempt failed and another follows after Delay. No
+// Retry is sent after the last attempt: every Retry is followed by another
+// attempt, unless the context is done or the deadline passes before that
+// attempt can start.
 type Retry struct {
 	Operation string
 	Attempt   int // the attempt that failed
@@ -66,7 +69,8 @@ type Retry struct {
 	Elapsed   time.Duration
 }
 
-// PermanentFailure: an attempt failed with a Permanent error; the call ends.
+// PermanentFailure is sent when an attempt failed with a Permanent error;
+// the call ends.
 type PermanentFailure struct {
 	Operation string
 	Attempt   int
@@ -75,8 +79,8 @@ type PermanentFailure struct {
 	Elapsed   time.Duration
 }
 
-// MaxAttemptsExceeded: the last attempt allowed by retry.MaxAttempts failed;
-// the call ends.
+// MaxAttemptsExceeded is sent when the last attempt allowed by
+// retry.MaxAttempts failed; the call ends.
 type MaxAttemptsExceeded struct {
 	Operation string
 	Attempt   int
@@ -85,7 +89,7 @@ type MaxAttemptsExceeded struct {
 	Elapsed   time.Duration
 }
 
-// MaxUnknownAttemptsExceeded: the last Unknown failure allowed by
+// MaxUnknownAttemptsExceeded is sent when the last Unknown failure allowed by
 // retry.MaxUnknownAttempts happened; the call ends.
 type MaxUnknownAttemptsExceeded struct {
 	Operation string
@@ -95,8 +99,8 @@ type MaxUnknownAttemptsExceeded struct {
 	Elapsed   time.Duration
 }
 
-// MaxClassAttemptsExceeded: the last failure of its class allowed by
-// retry.MaxAttemptsFor happened; the call ends.
+// MaxClassAttemptsExceeded is sent when the last failure of its class
+// allowed by retry.MaxAttemptsFor happened; the call ends.
 type MaxClassAttemptsExceeded struct {
 	Operation string
 	Attempt   int
@@ -105,11 +109,11 @@ type MaxClassAttemptsExceeded struct {
 	Elapsed   time.Duration
 }
 
-// DeadlineExceeded: the call ran out of time. Either the deadline (of
-// retry.Deadline or of the context) has passed, or the next wait, Delay,
-// would not end before it, in which case the call ends at once instead of
-// sleeping into the deadline. Err is the last attempt's error, nil if no
-// attempt ran.
+// DeadlineExceeded is sent when the call ran out of time. Either the
+// deadline (of retry.Deadline or of the context) has passed, or the next
+// wait, Delay, would not end before it, in which case the call ends at once
+// instead of sleeping into the deadline. Err is the last attempt's error;
+// if no attempt ran, Attempt is 0, Err is nil and Class is Unknown.
 type DeadlineExceeded struct {
 	Operation string
 	Attempt   int
@@ -119,9 +123,10 @@ type DeadlineExceeded struct {
 	Elapsed   time.Duration
 }
 
-// Cancelled: the caller's context was done before the call could succeed.
-// Cause is context.Cause of the context; Err is the last attempt's error, nil
-// if no attempt ran.
+// Cancelled is sent when the caller's context was done before the call
+// could succeed. Cause is context.Cause of the context. Err is the last
+// attempt's error; if no attempt ran, Attempt is 0, Err is nil and Class is
+// Unknown.
 type Cancelled struct {
 	Operation string
 	Attempt   int
@@ -131,14 +136,29 @@ type Cancelled struct {
 	Elapsed   time.Duration
 }
 
-func (Success) Kind() Kind                    { return KindSuccess }
-func (Retry) Kind() Kind                      { return KindRetry }
-func (PermanentFailure) Kind() Kind           { return KindPermanentFailure }
-func (MaxAttemptsExceeded) Kind() Kind        { return KindMaxAttemptsExceeded }
+// Kind returns KindSuccess.
+func (Success) Kind() Kind { return KindSuccess }
+
+// Kind returns KindRetry.
+func (Retry) Kind() Kind { return KindRetry }
+
+// Kind returns KindPermanentFailure.
+func (PermanentFailure) Kind() Kind { return KindPermanentFailure }
+
+// Kind returns KindMaxAttemptsExceeded.
+func (MaxAttemptsExceeded) Kind() Kind { return KindMaxAttemptsExceeded }
+
+// Kind returns KindMaxUnknownAttemptsExceeded.
 func (MaxUnknownAttemptsExceeded) Kind() Kind { return KindMaxUnknownAttemptsExceeded }
-func (MaxClassAttemptsExceeded) Kind() Kind   { return KindMaxClassAttemptsExceeded }
-func (DeadlineExceeded) Kind() Kind           { return KindDeadlineExceeded }
-func (Cancelled) Kind() Kind                  { return KindCancelled }
+
+// Kind returns KindMaxClassAttemptsExceeded.
+func (MaxClassAttemptsExceeded) Kind() Kind { return KindMaxClassAttemptsExceeded }
+
+// Kind returns KindDeadlineExceeded.
+func (DeadlineExceeded) Kind() Kind { return KindDeadlineExceeded }
+
+// Kind returns KindCancelled.
+func (Cancelled) Kind() Kind { return KindCancelled }
 
 func (e Success) fields() fields {
 	return fields{op: e.Operation, attempt: e.Attempt, elapsed: e.Elapsed}
@@ -165,7 +185,10 @@ func (e MaxClassAttemptsExceeded) fields() fields {
 }
 
 func (e DeadlineExceeded) fields() fields {
-	f := fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, nil, hasFailure}
+	f := fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, nil, 0}
+	if e.Err != nil { // nil when no attempt ran: there is no failure to tell of
+		f.has |= hasFailure
+	}
 	if e.Delay > 0 {
 		f.has |= hasDelay
 	}
@@ -173,5 +196,9 @@ func (e DeadlineExceeded) fields() fields {
 }
 
 func (e Cancelled) fields() fields {
-	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, e.Cause, hasFailure | hasCause}
+	f := fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, e.Cause, hasCause}
+	if e.Err != nil { // nil when no attempt ran: there is no failure to tell of
+		f.has |= hasFailure
+	}
+	return f
 }

@@ -6,12 +6,12 @@ import (
 )
 
 // A Recorder is a Subscriber that keeps every event it receives, for tests
-// of code that retries: subscribe one, run the code, and compare Events with
-// what you expect.
+// of code that retries: subscribe one (as a pointer, retry.Subscribe(&rec)),
+// run the code, and compare Events with what you expect.
 //
-// The zero value is an empty Recorder, ready to use. A Recorder is safe for
-// concurrent use; events from concurrent calls are kept in the order Handle
-// received them.
+// The zero value is an empty Recorder, ready to use. A Recorder must not be
+// copied after first use. It is safe for concurrent use; events from
+// concurrent calls are kept in the order Handle received them.
 type Recorder struct {
 	mu     sync.Mutex
 	events []Event
@@ -24,7 +24,8 @@ func (r *Recorder) Handle(_ context.Context, e Event) {
 	r.mu.Unlock()
 }
 
-// Events returns a copy of the events received so far, oldest first.
+// Events returns a copy of the events received so far, oldest first, or
+// nil if there are none.
 func (r *Recorder) Events() []Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -7,12 +7,16 @@ import (
 
 // Slog returns a Subscriber that writes every event to logger as one record,
 // with the event's kind as the message ("retry", "success",
-// "max_attempts_exceeded", …) and its fields as attributes: op, attempt,
-// class, delay, elapsed, err and cause, each only where the event has it.
+// "max_attempts_exceeded", …) and its fields as attributes, in this order:
+// op, attempt, class and err (where the event follows a failed attempt),
+// delay (where the event has a wait), cause (on Cancelled), elapsed.
 //
 // Levels: Success is Debug, Retry is Info, and the events that end a call in
 // failure are Warn. Nothing is built for a level the logger does not enable.
-// A nil logger means slog.Default().
+// A nil logger means slog.Default(), looked up at each event.
+//
+// To add attributes to every record, such as the dependency's name, pass
+// logger.With(…).
 func Slog(logger *slog.Logger) Subscriber {
 	return slogSubscriber{logger}
 }

@@ -1,6 +1,9 @@
 package observe
 
-import "context"
+import (
+	"context"
+	"reflect"
+)
 
 // A Subscriber receives the events of the retry calls it is subscribed to
 // (with retry.Subscribe).
@@ -25,7 +28,8 @@ type Subscriber interface {
 
 // Selective is implemented by Subscribers that take only some kinds of
 // events. The retry loop asks once, when its options are resolved, and never
-// builds an event of a kind that no subscriber of the call takes.
+// builds an event of a kind that no subscriber of the call takes. Kinds must
+// return the same set every time it is called.
 type Selective interface {
 	Subscriber
 	Kinds() Set
@@ -49,11 +53,23 @@ func KindsOf(s Subscriber) Set {
 //
 //	retries := observe.Func(func(e observe.Retry) { … })
 //	all := observe.Func(func(e observe.Event) { … })
+//
+// The Subscriber is safe for concurrent use if f is. Func panics if f is
+// nil or if E is a pointer type such as *Retry: events are sent as values,
+// so a pointer subscriber would never be called.
 func Func[E Event](f func(E)) Subscriber {
-	var zero E
+	if f == nil {
+		panic("observe: Func of a nil function")
+	}
 	kinds := All
-	if e, ok := any(zero).(Event); ok { // false when E is an interface
-		kinds = SetOf(e.Kind())
+	switch t := reflect.TypeFor[E](); t.Kind() {
+	case reflect.Interface:
+		// Every event that implements E; Handle checks which ones do.
+	case reflect.Pointer:
+		panic("observe: Func[" + t.String() + "]: events are sent as values; use Func[" + t.Elem().String() + "]")
+	default:
+		var zero E
+		kinds = SetOf(zero.Kind())
 	}
 	return funcSubscriber[E]{f, kinds}
 }
@@ -72,16 +88,19 @@ func (s funcSubscriber[E]) Handle(_ context.Context, e Event) {
 func (s funcSubscriber[E]) Kinds() Set { return s.kinds }
 
 // Multi returns a Subscriber that passes each event to every one of subs, in
-// order, each receiving only the kinds it takes. Nil members are skipped.
+// order, each receiving only the kinds it takes. Nil members are skipped. The
+// Subscriber takes the union of its members' kinds, so the retry loop still
+// builds no event that no member takes.
+//
 // retry.Subscribe fans out by itself; Multi is for building one Subscriber
-// out of several.
+// out of several, to be passed around as one.
 func Multi(subs ...Subscriber) Subscriber {
 	m := multi{}
 	for _, s := range subs {
-		if s == nil {
+		k := KindsOf(s)
+		if k == 0 { // nil, or takes nothing
 			continue
 		}
-		k := KindsOf(s)
 		m.subs = append(m.subs, member{s, k})
 		m.kinds |= k
 	}
@@ -108,3 +127,10 @@ func (m multi) Handle(ctx context.Context, e Event) {
 }
 
 func (m multi) Kinds() Set { return m.kinds }
+
+var (
+	_ Selective  = funcSubscriber[Event]{}
+	_ Selective  = multi{}
+	_ Subscriber = (*Recorder)(nil)
+	_ Subscriber = slogSubscriber{}
+)

@@ -1,0 +1,51 @@
+# reflexio: make help lists the targets.
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT   ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+FUZZTIME    ?= 10s
+BENCHCOUNT  ?= 10
+
+# Every module in the repository: the core and any nested integration module.
+MODULES := $(sort $(dir $(shell git ls-files --cached --others --exclude-standard -- '*go.mod' 2>/dev/null || echo go.mod)))
+# The core packages whose coverage and fuzz targets matter.
+CORE    := ./retry ./classify ./backoff ./observe
+
+.PHONY: help test fmt vet lint race demo bench fuzz cover
+
+help: ## List the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+test: fmt vet lint race ## Check formatting, vet, staticcheck, and run every test of every module with the race detector (examples included).
+
+fmt: ## Fail if any Go file is not gofmt-formatted.
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard -- '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet: ## Run go vet on every module.
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
+
+lint: ## Run staticcheck on every module.
+	@for m in $(MODULES); do (cd $$m && $(GO) run $(STATICCHECK) ./...) || exit 1; done
+
+race: ## Run every test and example of every module with the race detector.
+	@for m in $(MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+
+demo: ## Run the demo: a client retrying against a flaky HTTP server on loopback.
+	@$(GO) run ./internal/demo
+
+bench: ## Run the benchmarks 10 times (BENCHCOUNT) and summarise them with benchstat.
+	@$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) $(CORE) | tee bench.txt
+	@$(GO) run $(BENCHSTAT) bench.txt
+
+fuzz: ## Run every fuzz target of the core packages for FUZZTIME each (default 10s).
+	@for p in $(CORE); do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			echo "fuzz $$p $$f"; \
+			$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$p || exit 1; \
+		done; \
+	done
+
+cover: ## Print the test coverage of the core packages.
+	@$(GO) test -count=1 -coverprofile=coverage.out $(CORE)
+	@$(GO) tool cover -func=coverage.out | tail -1

@@ -1,0 +1,18 @@
+// Package reflexio is a module for retrying operations in Go: typed,
+// result-returning retries with pluggable error classification, backoff per
+// class of error, deadlines and attempt caps, and typed events for logs and
+// metrics.
+//
+// This package holds no code. The module's packages are:
+//
+//   - [github.com/reflexio-go/reflexio/retry]: Do and Run, the options, the
+//     error that says why a call gave up.
+//   - [github.com/reflexio-go/reflexio/classify]: error classes, classifiers
+//     and markers.
+//   - [github.com/reflexio-go/reflexio/backoff]: jittered backoff strategies
+//     and decorators.
+//   - [github.com/reflexio-go/reflexio/observe]: typed events and
+//     subscribers, with slog and test adapters.
+//
+// The examples of this package tell the whole story.
+package reflexio

@@ -1,0 +1,69 @@
+package observe_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+)
+
+var (
+	errReset  = errors.New("connection reset")
+	errDenied = errors.New("permission denied")
+	errStop   = errors.New("shutting down")
+)
+
+// events returns one event of each type, fields filled in, in the order of
+// the kinds.
+func events() []observe.Event {
+	return []observe.Event{
+		observe.Success{Operation: "users.get", Attempt: 3, Elapsed: 750 * time.Millisecond},
+		observe.Retry{Operation: "users.get", Attempt: 1, Class: classify.Transient, Err: errReset, Delay: 250 * time.Millisecond, Elapsed: 10 * time.Millisecond},
+		observe.PermanentFailure{Operation: "users.get", Attempt: 2, Class: classify.Permanent, Err: errDenied, Elapsed: time.Second},
+		observe.MaxAttemptsExceeded{Operation: "users.get", Attempt: 6, Class: classify.ServerError, Err: errReset, Elapsed: 9 * time.Second},
+		observe.MaxUnknownAttemptsExceeded{Operation: "users.get", Attempt: 2, Class: classify.Unknown, Err: errReset, Elapsed: 300 * time.Millisecond},
+		observe.MaxClassAttemptsExceeded{Operation: "users.get", Attempt: 4, Class: classify.RateLimit, Err: errReset, Elapsed: 5 * time.Second},
+		observe.DeadlineExceeded{Operation: "users.get", Attempt: 5, Class: classify.Transient, Err: errReset, Delay: 2 * time.Second, Elapsed: 29 * time.Second},
+		observe.Cancelled{Operation: "users.get", Attempt: 2, Class: classify.Transient, Err: errReset, Cause: errStop, Elapsed: 400 * time.Millisecond},
+	}
+}
+
+func TestEventKind(t *testing.T) {
+	tests := []struct {
+		e    observe.Event
+		want observe.Kind
+	}{
+		{observe.Success{}, observe.KindSuccess},
+		{observe.Retry{}, observe.KindRetry},
+		{observe.PermanentFailure{}, observe.KindPermanentFailure},
+		{observe.MaxAttemptsExceeded{}, observe.KindMaxAttemptsExceeded},
+		{observe.MaxUnknownAttemptsExceeded{}, observe.KindMaxUnknownAttemptsExceeded},
+		{observe.MaxClassAttemptsExceeded{}, observe.KindMaxClassAttemptsExceeded},
+		{observe.DeadlineExceeded{}, observe.KindDeadlineExceeded},
+		{observe.Cancelled{}, observe.KindCancelled},
+	}
+	var seen observe.Set
+	for _, tt := range tests {
+		if got := tt.e.Kind(); got != tt.want {
+			t.Errorf("%T.Kind() = %v; want %v", tt.e, got, tt.want)
+		}
+		if seen.Has(tt.want) {
+			t.Errorf("%T.Kind() = %v, the kind of another event type", tt.e, tt.want)
+		}
+		seen |= observe.SetOf(tt.want)
+	}
+	if seen != observe.All {
+		t.Errorf("kinds of the event types = %v; want All = %v", seen, observe.All)
+	}
+}
+
+// TestEventsHelper keeps events() honest: one event per kind, in order.
+func TestEventsHelper(t *testing.T) {
+	for i, e := range events() {
+		if got, want := e.Kind(), observe.Kind(i+1); got != want {
+			t.Errorf("events()[%d].Kind() = %v; want %v", i, got, want)
+		}
+	}
+}

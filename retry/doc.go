@@ -1,0 +1,84 @@
+// Package retry calls an operation until it succeeds, within limits, and
+// says why when it gives up.
+//
+//	user, err := retry.Do(ctx, func(ctx context.Context) (User, error) {
+//		return client.GetUser(ctx, id)
+//	})
+//
+// [Do] returns the operation's typed value; [Run] is the same for an
+// operation that returns only an error. Both take functional options, and
+// without options they use safe defaults: the default classifier, decorrelated
+// jitter from 250ms to 30s, at most 6 attempts, at most 2 Unknown failures and
+// a 60s deadline.
+//
+// # Counting
+//
+// An attempt is one call of the operation, the first call included: n-1
+// retries are n attempts. Attempt numbers start at 1 everywhere: in
+// [MaxAttempts], in [Error.Attempts], in backoff.Input and in every event.
+//
+// # The loop
+//
+// For each attempt Do:
+//
+//  1. stops if the context is done or the deadline has passed: no attempt
+//     starts late;
+//  2. calls the operation with a context derived from the caller's (with the
+//     timeout of [AttemptTimeout], if set, cancelled when the attempt ends);
+//  3. returns the value on success;
+//  4. classifies the error (see package classify);
+//  5. stops at once, without waiting, if the class is Permanent, or a cap is
+//     reached ([MaxAttempts], [MaxUnknownAttempts], [MaxAttemptsFor]), or the
+//     next wait would not end before the deadline;
+//  6. otherwise picks the wait from the class's backoff strategy (see
+//     [Backoff] and [BackoffFor]), lengthened to honour a server's hint within
+//     [MaxRetryAfter], and waits on one reused timer, or returns as soon as
+//     the context is done. A zero wait arms no timer.
+//
+// When one failure reaches several limits at once, the reason is the first
+// of: the context is done, the attempt ran into the deadline, Permanent,
+// MaxAttempts, the class's cap, the next wait does not fit.
+//
+// # Options and bundles
+//
+// Options have bare names and apply in order: for a setting, the last one
+// wins; subscribers add up. [Options] groups options into one value that a
+// package exports and other packages use, overriding what they must:
+//
+//	var Idempotent = retry.Options(retry.MaxAttempts(5), retry.Deadline(30*time.Second))
+//
+//	v, err := retry.Do(ctx, op, Idempotent, retry.MaxAttempts(2))
+//
+// A bundle is resolved once, when it is made, so a call that uses it costs no
+// more than a call without options. An invalid option fails the call with an
+// error that names it (matching [ErrInvalidOption]) before the operation is
+// ever called.
+//
+// # Errors
+//
+// When Do gives up it returns an [*Error]: the reason (one sentinel per
+// reason: [ErrPermanent], [ErrMaxAttempts], [ErrMaxUnknownAttempts],
+// [ErrMaxClassAttempts], [ErrDeadline], [ErrCancelled]), the number of
+// attempts, and the last attempt's error and class. errors.Is and errors.As
+// see all of them, so both of these work on the same error:
+//
+//	errors.Is(err, retry.ErrMaxAttempts)
+//	errors.As(err, &apiErr) // the operation's own error type
+//
+// A call that ends because the context is done keeps context.Cause of it as
+// well as the last attempt's error.
+//
+// # Events
+//
+// [Subscribe] adds observe.Subscribers that receive typed events (Retry,
+// Success, and one event per way of giving up) synchronously, on the calling
+// goroutine. A call nobody observes builds no event.
+//
+// # Concurrency
+//
+// Options, bundles, and the classifiers, strategies and subscribers of the
+// other packages of this module are safe to share across goroutines. Each
+// call of Do keeps its state on its own and leaves no goroutine or timer
+// behind when it returns, however it returns: success, giving up,
+// cancellation, or a panic in the operation, which Do does not recover.
+package retry
