@@ -1,19 +1,41 @@
 package backoff
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
 
-// checkBaseCap reports whether base and cap describe a growing delay.
-func checkBaseCap(base, cap time.Duration) error {
+// errNilStrategy is what Validate reports about a nil Strategy.
+var errNilStrategy = errors.New("backoff: strategy is nil")
+
+// invalid returns the error that Validate reports about a bad parameter of
+// s. The message starts with s as it prints itself, which names the package,
+// so that an error from deep inside nested decorators still points at the
+// strategy at fault.
+func invalid(s fmt.Stringer, format string, args ...any) error {
+	return fmt.Errorf("%v: %s", s, fmt.Sprintf(format, args...))
+}
+
+// checkBaseCap reports about s whether base and cap describe a growing
+// delay.
+func checkBaseCap(s fmt.Stringer, base, cap time.Duration) error {
 	switch {
 	case base < 0:
-		return fmt.Errorf("base %v must not be negative", base)
+		return invalid(s, "base %v must not be negative", base)
 	case cap < 0:
-		return fmt.Errorf("cap %v must not be negative", cap)
+		return invalid(s, "cap %v must not be negative", cap)
 	case cap < base:
-		return fmt.Errorf("cap %v must not be less than base %v", cap, base)
+		return invalid(s, "cap %v must not be less than base %v", cap, base)
 	}
 	return nil
+}
+
+// validateInner reports a nil strategy wrapped by the decorator d, or what
+// the strategy itself reports, unchanged.
+func validateInner(d fmt.Stringer, s Strategy) error {
+	if s == nil {
+		return invalid(d, "strategy is nil")
+	}
+	return Validate(s)
 }

@@ -10,6 +10,7 @@ import (
 type Input struct {
 	// Attempt is the number of the attempt that just failed, counting the
 	// first call as 1. The delay is the wait before attempt Attempt+1.
+	// Strategies take an Attempt below 1 as 1.
 	Attempt int
 
 	// Class is the class of that attempt's error.
@@ -24,6 +25,10 @@ type Input struct {
 	// Strategy is a pure function of its Input: the retry loop draws it from
 	// a fast, concurrency-safe source, and a test or a simulation that sets
 	// it gets exact, repeatable delays.
+	//
+	// The strategies of this package take a Random outside [0, 1) into it:
+	// one at or above 1 (also +Inf) counts as the largest float64 below 1,
+	// and a negative one or NaN as 0.
 	Random float64
 }
 
@@ -45,13 +50,33 @@ type Strategy interface {
 	Delay(in Input) time.Duration
 }
 
-// Func adapts an ordinary function to the Strategy interface.
+// Func adapts an ordinary function to the Strategy interface, for a rule
+// that the strategies here do not express, such as one that depends on
+// Input.Class. Its delays are whatever the function returns: nothing
+// bounds them, and the retry loop takes a negative one as zero. Wrap a Func
+// in Cap to bound it. The function must be safe for concurrent use.
 type Func func(in Input) time.Duration
+
+var _ Strategy = Func(nil)
 
 // Delay returns f(in).
 func (f Func) Delay(in Input) time.Duration { return f(in) }
 
-var _ Strategy = Func(nil)
+// String returns "backoff.Func", or "backoff.Func(nil)" if f is nil.
+func (f Func) String() string {
+	if f == nil {
+		return "backoff.Func(nil)"
+	}
+	return "backoff.Func"
+}
+
+// Validate reports a nil function, whose Delay would panic.
+func (f Func) Validate() error {
+	if f == nil {
+		return invalid(f, "function is nil")
+	}
+	return nil
+}
 
 // validator is the optional interface through which strategies report bad
 // parameters.
@@ -59,10 +84,20 @@ type validator interface{ Validate() error }
 
 // Validate returns the error that s reports about its own parameters (and,
 // for a decorator, those of the strategy it wraps), or nil if s has nothing to
-// report or does not check.
+// report or does not check. It reports a nil s too.
+//
+// The errors of this package's strategies name the strategy at fault as it
+// prints itself, then the parameter and its value:
+//
+//	backoff.Exponential(-1s, 1m0s): base -1s must not be negative
+//
+// A decorator returns the error of the strategy it wraps unchanged.
 func Validate(s Strategy) error {
-	if v, ok := s.(validator); ok {
-		return v.Validate()
+	switch s := s.(type) {
+	case nil:
+		return errNilStrategy
+	case validator:
+		return s.Validate()
 	}
 	return nil
 }

@@ -1,6 +1,11 @@
 package classify
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+)
 
 // A Classifier maps an error to its Class.
 //
@@ -24,7 +29,9 @@ var _ Classifier = Func(nil)
 
 // Chain returns a Classifier that asks each of cs in order and returns the
 // first class that is not Unknown, or Unknown if none has an opinion. Nil
-// members are skipped. Put specific rules first and Default() last:
+// members, including a nil Func, are skipped, and the members of a Chain
+// given to Chain are taken in its place. Put specific rules first and
+// Default() last:
 //
 //	classify.Chain(
 //		classify.Is(sql.ErrNoRows, classify.Permanent),
@@ -36,6 +43,10 @@ func Chain(cs ...Classifier) Classifier {
 	for _, c := range cs {
 		switch c := c.(type) {
 		case nil:
+		case Func:
+			if c != nil {
+				members = append(members, c)
+			}
 		case chain:
 			members = append(members, c...) // flatten: one level of calls
 		default:
@@ -56,6 +67,19 @@ func (ch chain) Classify(err error) Class {
 	return Unknown
 }
 
+func (ch chain) String() string {
+	var b strings.Builder
+	b.WriteString("classify.Chain(")
+	for i, c := range ch {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, c)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
 // Is returns a Classifier that classifies err as c when errors.Is(err, target)
 // holds, and has no opinion otherwise.
 func Is(target error, c Class) Classifier {
@@ -74,17 +98,34 @@ func (r isRule) Classify(err error) Class {
 	return Unknown
 }
 
+func (r isRule) String() string {
+	return fmt.Sprintf("classify.Is(%v, %s)", r.target, qualified(r.class))
+}
+
 // As returns a Classifier that classifies err as c when err's tree holds an
 // error of type E (as errors.AsType finds it), and has no opinion otherwise.
 //
 //	classify.As[*net.OpError](classify.Transient)
 func As[E error](c Class) Classifier {
-	return Match(func(E) Class { return c })
+	return asRule[E]{c}
+}
+
+type asRule[E error] struct{ class Class }
+
+func (r asRule[E]) Classify(err error) Class {
+	if _, ok := errors.AsType[E](err); ok {
+		return r.class
+	}
+	return Unknown
+}
+
+func (r asRule[E]) String() string {
+	return "classify.As[" + reflect.TypeFor[E]().String() + "](" + qualified(r.class) + ")"
 }
 
 // Match returns a Classifier that finds the first error of type E in err's
 // tree (as errors.AsType does) and returns f of it; it has no opinion when
-// there is none. f may return Unknown to decline.
+// there is none. f may return Unknown to decline, and must not be nil.
 //
 //	classify.Match(func(e *pgconn.PgError) classify.Class {
 //		if e.Code == "55P03" { // lock_not_available
@@ -93,10 +134,21 @@ func As[E error](c Class) Classifier {
 //		return classify.Unknown
 //	})
 func Match[E error](f func(E) Class) Classifier {
-	return Func(func(err error) Class {
-		if e, ok := errors.AsType[E](err); ok {
-			return f(e)
-		}
-		return Unknown
-	})
+	return matchRule[E]{f}
 }
+
+type matchRule[E error] struct{ f func(E) Class }
+
+func (r matchRule[E]) Classify(err error) Class {
+	if e, ok := errors.AsType[E](err); ok {
+		return r.f(e)
+	}
+	return Unknown
+}
+
+func (r matchRule[E]) String() string {
+	return "classify.Match[" + reflect.TypeFor[E]().String() + "](…)"
+}
+
+// qualified returns c as Go code outside the package would name it.
+func qualified(c Class) string { return "classify." + c.String() }

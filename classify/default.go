@@ -7,29 +7,44 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"syscall"
 )
 
 // Default returns the classifier the retry loop uses when none is given. It
-// looks at err's whole tree (errors.Is and errors.As order) in four steps and
-// stops at the first that has an opinion:
+// looks at err's whole tree, in the order errors.Is visits it, in four steps,
+// and stops at the first step that has an opinion:
 //
-//  1. Markers: an error that states its class (Mark, MarkTransient, …, or any
-//     error implementing Classed).
+//  1. Markers: the first error in the tree that states its class (Mark,
+//     MarkTransient, …, or any error implementing Classed) decides. A marker
+//     anywhere in the tree beats a status code at its top. A class that is
+//     not one of the constants reads as Unknown.
 //  2. Status codes, through small interfaces, so that clients' error types
-//     classify with no adapter:
-//     an HTTP status from StatusCode() int or HTTPStatusCode() int
-//     (see HTTPStatus), and a SQLSTATE from SQLState() string (see SQLState).
-//  3. Standard-library knowledge: a timeout (any error with Timeout() true,
-//     net.Error and context.DeadlineExceeded among them), a reset, refused or
-//     aborted connection, a broken pipe, io.ErrUnexpectedEOF, and an EOF
-//     inside a *url.Error or *net.OpError (a connection dropped mid-response)
-//     are Transient; a DNS "no such host" is Permanent and a temporary DNS
-//     failure Transient; a TLS certificate that does not verify is Permanent.
+//     classify with no adapter: an HTTP status from StatusCode() int or
+//     HTTPStatusCode() int (see HTTPStatus), then a SQLSTATE from
+//     SQLState() string (see SQLState). A code the tables do not know, such
+//     as 200 or "00000", has no opinion.
+//  3. Standard-library knowledge, as follows.
 //  4. Otherwise Unknown.
 //
-// context.Canceled is Unknown: whether the caller cancelled is the retry
-// loop's business, and the loop stops for it before classifying.
+// The standard library's errors of step 3:
+//
+//   - Transient: a timeout (any error in the tree whose Timeout() is true,
+//     net.Error, os.ErrDeadlineExceeded and context.DeadlineExceeded among
+//     them); a connection reset, refused or aborted, a broken pipe, an
+//     unreachable host or network (the syscall errors, however wrapped);
+//     io.ErrUnexpectedEOF; an io.EOF inside a *url.Error or *net.OpError
+//     (a connection dropped mid-response); a DNS failure marked temporary
+//     or timed out.
+//   - Permanent: a DNS "no such host" (net.DNSError.IsNotFound); a TLS
+//     certificate that does not verify (*tls.CertificateVerificationError,
+//     x509.UnknownAuthorityError, x509.CertificateInvalidError,
+//     x509.HostnameError). These rules come first: a certificate or host
+//     that is wrong stays Permanent even when a timeout shows in the tree
+//     too.
+//
+// A bare io.EOF is Unknown: outside a transport it often means a stream
+// ended where it should. context.Canceled is Unknown too: whether the caller
+// cancelled is the retry loop's business, and the loop stops for it before
+// classifying.
 //
 // The name heuristics of ByTypeName are not part of Default; chain them after
 // it to opt in.
@@ -39,7 +54,10 @@ type defaultClassifier struct{}
 
 func (defaultClassifier) Classify(err error) Class {
 	if m, ok := errors.AsType[Classed](err); ok {
-		return m.RetryClass()
+		if c := m.RetryClass(); int(c) < NumClasses {
+			return c
+		}
+		return Unknown // an invented class is not trusted
 	}
 	if c := byCode(err); c != Unknown {
 		return c
@@ -62,10 +80,6 @@ type (
 	sqlStater interface {
 		error
 		SQLState() string
-	}
-	timeouter interface {
-		error
-		Timeout() bool
 	}
 )
 
@@ -150,18 +164,6 @@ func SQLState(code string) Class {
 	return Unknown
 }
 
-// transientErrnos are the system errors of a connection that broke on the
-// way, which a fresh connection may not meet.
-var transientErrnos = [...]error{
-	syscall.ECONNRESET,
-	syscall.ECONNREFUSED,
-	syscall.ECONNABORTED,
-	syscall.EPIPE,
-	syscall.ETIMEDOUT,
-	syscall.EHOSTUNREACH,
-	syscall.ENETUNREACH,
-}
-
 func byStdlib(err error) Class {
 	if isCertificateError(err) {
 		return Permanent
@@ -174,10 +176,10 @@ func byStdlib(err error) Class {
 			return Transient
 		}
 	}
-	if e, ok := errors.AsType[timeouter](err); ok && e.Timeout() {
+	if timedOut(err) {
 		return Transient
 	}
-	for _, errno := range transientErrnos {
+	for _, errno := range brokenConnErrnos {
 		if errors.Is(err, errno) {
 			return Transient
 		}
@@ -185,10 +187,21 @@ func byStdlib(err error) Class {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return Transient
 	}
-	if errors.Is(err, io.EOF) && isTransportError(err) {
+	if eofInTransport(err) {
 		return Transient
 	}
 	return Unknown
+}
+
+// timedOut reports whether any error in err's tree says it is a timeout. It
+// does not stop at the first error with a Timeout method, as errors.As would:
+// a *url.Error around fmt.Errorf("…: %w", context.DeadlineExceeded) says
+// Timeout() false, yet the request timed out.
+func timedOut(err error) bool {
+	return walk(err, func(e error) bool {
+		t, ok := e.(interface{ Timeout() bool })
+		return ok && t.Timeout()
+	})
 }
 
 func isCertificateError(err error) bool {
@@ -207,12 +220,15 @@ func isCertificateError(err error) bool {
 	return false
 }
 
-// isTransportError reports whether err came from a network transport, where
-// a bare io.EOF means the peer closed the connection.
-func isTransportError(err error) bool {
-	if _, ok := errors.AsType[*url.Error](err); ok {
-		return true
-	}
-	_, ok := errors.AsType[*net.OpError](err)
-	return ok
+// eofInTransport reports whether err's tree holds a network transport error
+// that holds io.EOF: the peer closed the connection mid-exchange. An io.EOF
+// beside such an error, not inside it, does not count.
+func eofInTransport(err error) bool {
+	return walk(err, func(e error) bool {
+		switch e.(type) {
+		case *url.Error, *net.OpError:
+			return errors.Is(e, io.EOF)
+		}
+		return false
+	})
 }

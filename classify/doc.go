@@ -12,18 +12,22 @@
 // # Classifiers
 //
 // A [Classifier] turns an error into a Class. [Default] knows markers, HTTP
-// status codes, SQLSTATEs and the standard library's network and TLS errors.
-// Rules compose: [Is] and [As] match one error, [Match] inspects one error
-// type, [Func] adapts a function, and [Chain] asks each in turn until one
-// has an opinion (a class other than Unknown). [ByTypeName] adds the name
-// heuristics of the Python reflexio, opt-in.
+// status codes ([HTTPStatus]), SQLSTATEs ([SQLState]) and the standard
+// library's network and TLS errors. Rules compose: [Is] matches an error
+// value, [As] an error type, [Match] inspects an error of one type, [Func]
+// adapts a function, and [Chain] asks each in turn until one has an opinion
+// (a class other than Unknown). [ByTypeName] adds the name heuristics of the
+// Python reflexio, opt-in. Every classifier in this package is safe for
+// concurrent use.
 //
 // # Markers
 //
 // The author of an operation who knows an error's class says so where the
 // error is made: [MarkPermanent], [MarkTransient], [MarkRateLimit] with the
-// server's retry-after hint, and the rest. Markers are invisible to
-// errors.Is, errors.As and Error; [Default] honours them before anything else.
+// server's retry-after hint, and the rest, or an error type of their own that
+// implements [Classed]. Markers are invisible to errors.Is, errors.As and
+// Error, and return nil for a nil error; [Default] honours them before
+// anything else. [Strip] peels them off again.
 //
 // # Server hints
 //

@@ -2,17 +2,18 @@ package classify
 
 import "time"
 
-// Markers let the author of an operation state an error's class where it is
-// known, instead of leaving it to a classifier to guess. A marked error reads
-// and unwraps exactly as the error it marks: errors.Is and errors.As see
-// through it, and its Error method returns the marked error's text.
+// Mark returns err marked as class c, for the author of an operation who
+// knows the class where the error is made. Default classifies the result as
+// c before looking at anything else in its tree (in a Chain, the rules
+// before Default are still asked first). c should be one of the constants;
+// Default reads any other value as Unknown.
 //
-// Each marker returns nil when err is nil, so `return v, classify.MarkTransient(err)`
-// is safe on every path.
-
-// Mark returns err marked as class c. The default classifier, and any chain
-// that includes it, classifies the result as c, before looking at anything
-// else in its tree.
+// The result reads and unwraps exactly as err: errors.Is and errors.As see
+// through it, and its Error method returns err's text. Mark returns nil when
+// err is nil, as every marker in this package does, so that this is safe on
+// every path:
+//
+//	return v, classify.MarkTransient(err)
 func Mark(err error, c Class) error {
 	if err == nil {
 		return nil
@@ -34,11 +35,13 @@ func MarkTransient(err error) error { return Mark(err, Transient) }
 
 // MarkUnknown marks err as Unknown, which stops the default classifier from
 // looking further: codes and standard-library knowledge deeper in err's tree
-// are ignored.
+// are ignored. A Chain still asks the classifiers after Default, which see
+// the error as it is.
 func MarkUnknown(err error) error { return Mark(err, Unknown) }
 
 // MarkRateLimit marks err as RateLimit and attaches the server's hint of how
-// long to wait before the next attempt; zero or negative means no hint.
+// long to wait before the next attempt, which RetryAfter finds; zero or
+// negative means no hint, and a deeper hint in err's tree is then used.
 //
 // The retry loop waits at least the hint, within the cap set by
 // retry.MaxRetryAfter, and stops at once when the wait does not fit before
@@ -53,7 +56,8 @@ func MarkRateLimit(err error, retryAfter time.Duration) error {
 // WithRetryAfter attaches a server's hint of how long to wait before the next
 // attempt to err, without stating a class: use it for a 503 with a
 // Retry-After header, where the class comes from the status code. Zero or
-// negative means no hint. It returns nil when err is nil.
+// negative means no hint. Like the markers, it returns nil when err is nil,
+// and the result reads and unwraps exactly as err.
 func WithRetryAfter(err error, retryAfter time.Duration) error {
 	if err == nil {
 		return nil
@@ -62,9 +66,10 @@ func WithRetryAfter(err error, retryAfter time.Duration) error {
 }
 
 // Strip returns the error that err's outermost markers wrap, peeling every
-// marker this package put directly around it. Errors deeper in the tree are
-// untouched. The retry loop reports the last attempt's error stripped, so
-// that what reaches the caller is the operation's own error.
+// marker and hint this package put directly around it, and returns err itself
+// when it is not one. Markers deeper in the tree, under an error of another
+// type, stay where they are. The retry loop reports the last attempt's error
+// stripped, so that what reaches the caller is the operation's own error.
 func Strip(err error) error {
 	for {
 		switch m := err.(type) {
@@ -78,40 +83,32 @@ func Strip(err error) error {
 	}
 }
 
-// RetryAfter returns the first server hint of how long to wait that err's tree
-// carries, from MarkRateLimit, WithRetryAfter or any error with a method
-// RetryAfter() time.Duration. It reports false when there is none or the hint
-// is not positive. The value is untrusted input: the retry loop clamps it.
+// RetryAfter returns the first positive server hint of how long to wait that
+// err's tree carries, in the order errors.Is visits it, from MarkRateLimit,
+// WithRetryAfter or any error with a method RetryAfter() time.Duration. A
+// hint that is zero or negative is skipped, so it never hides a deeper one.
+// RetryAfter reports false when there is no positive hint. The value is
+// untrusted input: the retry loop caps it.
 func RetryAfter(err error) (time.Duration, bool) {
-	// Not errors.AsType: a marker without a hint, or a user's type whose
-	// RetryAfter returns zero, must not hide a hint deeper in the tree.
-	for err != nil {
-		if h, ok := err.(interface{ RetryAfter() time.Duration }); ok {
-			if d := h.RetryAfter(); d > 0 {
-				return d, true
-			}
+	var hint time.Duration
+	found := walk(err, func(e error) bool {
+		h, ok := e.(interface{ RetryAfter() time.Duration })
+		if ok {
+			hint = h.RetryAfter()
 		}
-		switch u := err.(type) {
-		case interface{ Unwrap() error }:
-			err = u.Unwrap()
-		case interface{ Unwrap() []error }:
-			for _, e := range u.Unwrap() {
-				if d, ok := RetryAfter(e); ok {
-					return d, true
-				}
-			}
-			return 0, false
-		default:
-			return 0, false
-		}
+		return ok && hint > 0
+	})
+	if !found {
+		return 0, false
 	}
-	return 0, false
+	return hint, true
 }
 
 // Classed is implemented by errors that state their own class, as the markers
-// of this package do. The default classifier honours it before anything else.
-// Implement it on your own error types to classify them where they are
-// defined.
+// of this package do. The default classifier honours the first Classed error
+// in a tree before anything else. Implement it on your own error types to
+// classify them where they are defined; RetryClass should return one of the
+// constants, and Default reads any other value as Unknown.
 type Classed interface {
 	error
 	RetryClass() Class

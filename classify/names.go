@@ -6,13 +6,19 @@ import (
 )
 
 // ByTypeName returns the name heuristics of the Python reflexio as an opt-in
-// classifier: it looks at the Go type name of every error in err's tree, from
-// the outside in, and classifies by the first that matches, case-insensitively:
+// classifier. It looks at the Go type name of every error in err's tree, in
+// the order errors.Is visits them, and classifies by the first name that
+// contains one of these words, case-insensitively:
 //
-//	contains "timeout" or "connection"                       Transient
-//	contains "ratelimit", "throttl" or "toomanyrequests"     RateLimit
-//	contains "conflict", "deadlock" or "serializ"            Concurrency
-//	anything else                                            Unknown
+//	"timeout" or "connection"                        Transient
+//	"ratelimit", "throttl" or "toomanyrequests"      RateLimit
+//	"conflict", "deadlock" or "serializ"             Concurrency
+//	anything else                                    Unknown
+//
+// A name is the type's own name, without its package, pointers or type
+// arguments: *ConnectionResetError and ConnectionResetError both read as
+// "connectionreseterror". The rows are tried in the order shown, so
+// RateLimitTimeoutError is Transient.
 //
 // Names are a guess, so ByTypeName is not part of Default. Chain it after
 // Default to fall back on it:
@@ -34,33 +40,27 @@ var nameRules = [...]struct {
 }
 
 func (byTypeName) Classify(err error) Class {
-	for err != nil {
-		if c := classifyName(typeName(err)); c != Unknown {
-			return c
-		}
-		switch u := err.(type) {
-		case interface{ Unwrap() error }:
-			err = u.Unwrap()
-		case interface{ Unwrap() []error }:
-			for _, e := range u.Unwrap() {
-				if c := (byTypeName{}).Classify(e); c != Unknown {
-					return c
-				}
-			}
-			return Unknown
-		default:
-			return Unknown
-		}
-	}
-	return Unknown
+	class := Unknown
+	walk(err, func(e error) bool {
+		class = classifyName(typeName(e))
+		return class != Unknown
+	})
+	return class
 }
 
+// typeName returns the lower-case name of err's type, pointers removed and
+// type arguments dropped, so that a generic Wrapper[ConnectionInfo] is not
+// taken for a connection error.
 func typeName(err error) string {
 	t := reflect.TypeOf(err)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return strings.ToLower(t.Name())
+	name := t.Name()
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		name = name[:i]
+	}
+	return strings.ToLower(name)
 }
 
 func classifyName(name string) Class {
