@@ -34,6 +34,9 @@ const (
 	keyCause   = "cause"
 )
 
+// String returns "observe.Slog(…)".
+func (s slogSubscriber) String() string { return "observe.Slog(…)" }
+
 func (s slogSubscriber) Handle(ctx context.Context, e Event) {
 	l := s.l
 	if l == nil {

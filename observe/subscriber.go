@@ -2,7 +2,9 @@ package observe
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"strings"
 )
 
 // A Subscriber receives the events of the retry calls it is subscribed to
@@ -87,6 +89,12 @@ func (s funcSubscriber[E]) Handle(_ context.Context, e Event) {
 
 func (s funcSubscriber[E]) Kinds() Set { return s.kinds }
 
+// String names the subscriber by the event type it takes, such as
+// "observe.Func[observe.Retry]".
+func (s funcSubscriber[E]) String() string {
+	return "observe.Func[" + reflect.TypeFor[E]().String() + "]"
+}
+
 // Multi returns a Subscriber that passes each event to every one of subs, in
 // order, each receiving only the kinds it takes. Nil members are skipped. The
 // Subscriber takes the union of its members' kinds, so the retry loop still
@@ -127,6 +135,29 @@ func (m multi) Handle(ctx context.Context, e Event) {
 }
 
 func (m multi) Kinds() Set { return m.kinds }
+
+// String lists the members, such as "observe.Multi(observe.Slog(…), *observe.Recorder)".
+func (m multi) String() string {
+	var b strings.Builder
+	b.WriteString("observe.Multi(")
+	for i, s := range m.subs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(nameOf(s.s))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// nameOf returns how s prints itself, if it has a String method, or the
+// name of its type.
+func nameOf(s Subscriber) string {
+	if str, ok := s.(fmt.Stringer); ok {
+		return str.String()
+	}
+	return reflect.TypeOf(s).String()
+}
 
 var (
 	_ Selective  = funcSubscriber[Event]{}
