@@ -113,13 +113,16 @@ type MaxClassAttemptsExceeded struct {
 // deadline (of retry.Deadline or of the context) has passed, or the next
 // wait, Delay, would not end before it, in which case the call ends at once
 // instead of sleeping into the deadline. Err is the last attempt's error;
-// if no attempt ran, Attempt is 0, Err is nil and Class is Unknown.
+// if no attempt ran, Attempt is 0, Err is nil and Class is Unknown. Cause is
+// context.Cause of the context when it was the context's deadline that
+// passed, nil when it was the deadline of retry.Deadline.
 type DeadlineExceeded struct {
 	Operation string
 	Attempt   int
 	Class     classify.Class
 	Err       error
 	Delay     time.Duration // the wait that did not fit; zero if none was planned
+	Cause     error
 	Elapsed   time.Duration
 }
 
@@ -185,12 +188,15 @@ func (e MaxClassAttemptsExceeded) fields() fields {
 }
 
 func (e DeadlineExceeded) fields() fields {
-	f := fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, nil, 0}
+	f := fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, e.Cause, 0}
 	if e.Err != nil { // nil when no attempt ran: there is no failure to tell of
 		f.has |= hasFailure
 	}
 	if e.Delay > 0 {
 		f.has |= hasDelay
+	}
+	if e.Cause != nil {
+		f.has |= hasCause
 	}
 	return f
 }

@@ -74,6 +74,11 @@ func TestSlogOptionalAttributes(t *testing.T) {
 			`level=WARN msg=deadline_exceeded op=q.pop attempt=3 class=Transient err="connection reset" elapsed=1m0s`,
 		},
 		{
+			"the context's deadline passed",
+			observe.DeadlineExceeded{Operation: "q.pop", Attempt: 2, Class: classify.Transient, Err: errReset, Cause: context.DeadlineExceeded, Elapsed: time.Second},
+			`level=WARN msg=deadline_exceeded op=q.pop attempt=2 class=Transient err="connection reset" cause="context deadline exceeded" elapsed=1s`,
+		},
+		{
 			"deadline passed before any attempt",
 			observe.DeadlineExceeded{Operation: "q.pop"},
 			`level=WARN msg=deadline_exceeded op=q.pop attempt=0 elapsed=0s`,

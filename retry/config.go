@@ -60,10 +60,11 @@ func (c *config) fail(o Option, reason string) {
 	}
 }
 
-// failWith records that option o is invalid because of err.
-func (c *config) failWith(o Option, err error) {
+// failWith records that the option named label is invalid because of err,
+// an error that names the faulty value itself.
+func (c *config) failWith(label string, err error) {
 	if c.err == nil {
-		c.err = &optionError{option: o.String(), err: err}
+		c.err = &optionError{option: label, err: err}
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 // classify errors, how long to wait between attempts, who is told. Without
 // options Do uses the defaults each option documents.
 //
-// Each attempt gets a context derived from ctx (see AttemptTimeout). Do
+// Each attempt gets ctx, or with AttemptTimeout a context derived from it. Do
 // never starts an attempt after ctx is done or the deadline has passed,
 // never waits after the last attempt, and returns at once when ctx is done
 // during a wait.

@@ -23,8 +23,9 @@
 //
 //  1. stops if the context is done or the deadline has passed: no attempt
 //     starts late;
-//  2. calls the operation with a context derived from the caller's (with the
-//     timeout of [AttemptTimeout], if set, cancelled when the attempt ends);
+//  2. calls the operation with the caller's context or, with
+//     [AttemptTimeout], a context of the attempt's own that ends with the
+//     timeout or the call's deadline, and is cancelled when the attempt ends;
 //  3. returns the value on success;
 //  4. classifies the error (see package classify);
 //  5. stops at once, without waiting, if the class is Permanent, or a cap is

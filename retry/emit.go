@@ -46,7 +46,7 @@ func (r *run) emitStop(ctx context.Context, reason, last error, class classify.C
 	case ErrMaxClassAttempts:
 		e = observe.MaxClassAttemptsExceeded{Operation: op, Attempt: n, Class: class, Err: last, Elapsed: elapsed}
 	case ErrDeadline:
-		e = observe.DeadlineExceeded{Operation: op, Attempt: n, Class: class, Err: last, Delay: delay, Elapsed: elapsed}
+		e = observe.DeadlineExceeded{Operation: op, Attempt: n, Class: class, Err: last, Delay: delay, Cause: cause, Elapsed: elapsed}
 	case ErrCancelled:
 		e = observe.Cancelled{Operation: op, Attempt: n, Class: class, Err: last, Cause: cause, Elapsed: elapsed}
 	}

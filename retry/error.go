@@ -88,7 +88,11 @@ type Error struct {
 //	retry: max attempts reached after 5 attempts: connection refused
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Reason.Error())
+	if e.Reason == nil {
+		b.WriteString("retry: gave up") // an Error not made by this package
+	} else {
+		b.WriteString(e.Reason.Error())
+	}
 	switch e.Attempts {
 	case 0:
 		b.WriteString(" before the first attempt")
@@ -129,16 +133,20 @@ func (e *Error) Unwrap() []error {
 
 // optionError is the error of an invalid option.
 type optionError struct {
-	option string // as the option prints itself
+	option string // as the option prints itself; "" if there is none to name
 	reason string
 	err    error // what a strategy's Validate said, if that is the reason
 }
 
 func (e *optionError) Error() string {
+	reason := e.reason
 	if e.err != nil {
-		return "retry: " + e.option + ": " + e.err.Error()
+		reason = e.err.Error()
 	}
-	return "retry: " + e.option + ": " + e.reason
+	if e.option == "" {
+		return "retry: " + reason
+	}
+	return "retry: " + e.option + ": " + reason
 }
 
 func (e *optionError) Is(target error) bool { return target == ErrInvalidOption }

@@ -12,8 +12,7 @@ import (
 // loop is the retry loop behind Do and Run. It is not generic, so that one
 // copy serves every result type.
 func loop(ctx context.Context, opts []Option, op func(context.Context) error) error {
-	var scratch config
-	cfg := resolve(opts, &scratch)
+	cfg := resolve(opts)
 	if cfg.err != nil {
 		return cfg.err
 	}
@@ -87,10 +86,13 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 				Delay: delay, Elapsed: now.Sub(r.start),
 			})
 		}
-		if delay > 0 {
-			if !r.wait(ctx, delay) {
-				return r.stopDone(ctx, last, class)
-			}
+		if delay > 0 && !r.wait(ctx, delay) {
+			return r.stopDone(ctx, last, class)
+		}
+		// Time passes in the wait, and in subscribers even without one: no
+		// attempt starts after the deadline. Without either, now is still
+		// now, and fits has just checked it.
+		if !r.deadline.IsZero() && (delay > 0 || r.cfg.kinds.Has(observe.KindRetry)) {
 			if now := time.Now(); r.pastDeadline(now) {
 				return r.stopDeadline(ctx, last, class, 0, now)
 			}

@@ -31,13 +31,20 @@ type Option interface {
 // whose only option is a bundle, or that starts with one, costs no more than
 // a call with no options (plus whatever follows the bundle). An invalid
 // member makes every call that uses the bundle fail with its error before
-// any attempt. Nil members are skipped.
+// any attempt, and so does a nil member, most likely a variable read before
+// it was set.
 func Options(opts ...Option) Option {
 	b := &bundle{}
-	for _, o := range opts {
+	for i, o := range opts {
 		switch o := o.(type) {
 		case nil:
+			if b.err == nil {
+				b.err = &optionError{option: "Options", reason: "option " + strconv.Itoa(i) + " is nil"}
+			}
 		case *bundle:
+			if b.err == nil {
+				b.err = o.err
+			}
 			b.opts = append(b.opts, o.opts...) // flatten: one level to apply
 		default:
 			b.opts = append(b.opts, o)
@@ -50,10 +57,14 @@ func Options(opts ...Option) Option {
 
 type bundle struct {
 	opts []Option // leaves only, in order
+	err  error    // a nil member's, at any depth
 	cfg  config   // defaults with opts applied
 }
 
 func (b *bundle) apply(c *config) {
+	if c.err == nil {
+		c.err = b.err
+	}
 	for _, o := range b.opts {
 		o.apply(c)
 	}
@@ -76,29 +87,33 @@ func join[T interface{ String() string }](xs []T) string {
 
 // resolve returns the configuration that opts make. It does the least work
 // it can: none for no options or a lone bundle, which it returns as they
-// are, and a copy into scratch plus each option's apply otherwise.
-func resolve(opts []Option, scratch *config) *config {
+// are, and a copy plus each option's apply otherwise. The copy is allocated
+// here, only when needed, because apply is an interface call that makes it
+// escape: declared in the caller, it would cost every call an allocation.
+func resolve(opts []Option) *config {
 	if len(opts) == 0 {
 		return &defaults
 	}
+	b, ok := opts[0].(*bundle)
+	if ok && len(opts) == 1 {
+		return &b.cfg
+	}
 	first := 0
-	if b, ok := opts[0].(*bundle); ok {
-		if len(opts) == 1 {
-			return &b.cfg
-		}
-		*scratch = b.cfg
+	c := new(config)
+	if ok {
+		*c = b.cfg
 		first = 1
 	} else {
-		*scratch = defaults
+		*c = defaults
 	}
 	for i := first; i < len(opts); i++ {
 		if opts[i] == nil {
-			if scratch.err == nil {
-				scratch.err = &optionError{option: "option " + strconv.Itoa(i), reason: "is nil"}
+			if c.err == nil {
+				c.err = &optionError{reason: "option " + strconv.Itoa(i) + " is nil"}
 			}
 			continue
 		}
-		opts[i].apply(scratch)
+		opts[i].apply(c)
 	}
-	return scratch
+	return c
 }

@@ -159,7 +159,7 @@ func (o classifier) apply(c *config) {
 // every class that BackoffFor does not give a strategy of its own.
 //
 // Default: backoff.DecorrelatedJitter(250*time.Millisecond, 30*time.Second).
-func Backoff(s backoff.Strategy) Option { return strategy{anyClass, s} }
+func Backoff(s backoff.Strategy) Option { return strategy{all: true, s: s} }
 
 // BackoffFor sets the strategy for failures of class c, overriding Backoff
 // for that class alone, so that, say, rate limits back off for longer than
@@ -170,18 +170,16 @@ func Backoff(s backoff.Strategy) Option { return strategy{anyClass, s} }
 // c must not be Permanent, which is never retried.
 //
 // Default: none; every class uses the strategy of Backoff.
-func BackoffFor(c classify.Class, s backoff.Strategy) Option { return strategy{c, s} }
+func BackoffFor(c classify.Class, s backoff.Strategy) Option { return strategy{class: c, s: s} }
 
 type strategy struct {
-	class classify.Class // anyClass: the default strategy
+	all   bool           // Backoff: the default strategy, for every class
+	class classify.Class // BackoffFor: the class's own
 	s     backoff.Strategy
 }
 
-// anyClass stands for every class in the option of Backoff.
-const anyClass = classify.Class(classify.NumClasses)
-
 func (o strategy) String() string {
-	if o.class == anyClass {
+	if o.all {
 		return fmt.Sprintf("Backoff(%v)", o.s)
 	}
 	return fmt.Sprintf("BackoffFor(classify.%v, %v)", o.class, o.s)
@@ -191,16 +189,21 @@ func (o strategy) apply(c *config) {
 	switch {
 	case o.s == nil:
 		c.fail(o, "strategy is nil")
-	case o.class == classify.Permanent:
+	case !o.all && o.class == classify.Permanent:
 		c.fail(o, "Permanent errors are never retried")
-	case o.class > anyClass:
+	case !o.all && int(o.class) >= classify.NumClasses:
 		c.fail(o, "not a class")
 	default:
 		if err := backoff.Validate(o.s); err != nil {
-			c.failWith(o, err)
+			// err names the strategy and its bad value: name only the option.
+			label := "Backoff"
+			if !o.all {
+				label = "BackoffFor(classify." + o.class.String() + ")"
+			}
+			c.failWith(label, err)
 			return
 		}
-		if o.class == anyClass {
+		if o.all {
 			c.strategy = o.s
 		} else {
 			c.classStrategy[o.class] = o.s
@@ -262,7 +265,11 @@ func (o subscribe) String() string {
 		if i > 0 {
 			s += ", "
 		}
-		s += fmt.Sprintf("%T", sub)
+		if str, ok := sub.(fmt.Stringer); ok {
+			s += str.String()
+		} else {
+			s += fmt.Sprintf("%T", sub)
+		}
 	}
 	return s + ")"
 }

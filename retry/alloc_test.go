@@ -1,0 +1,84 @@
+package retry_test
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+func skipIfRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+}
+
+// failTimes returns an operation that fails n times with err, then
+// succeeds, and again on the next n+1 calls: one run of the loop each.
+func failTimes(n int, err error) func(context.Context) (int, error) {
+	calls := 0
+	return func(context.Context) (int, error) {
+		calls++
+		if calls%(n+1) != 0 {
+			return 0, err
+		}
+		return 1, nil
+	}
+}
+
+func TestAllocs(t *testing.T) {
+	skipIfRace(t)
+	ctx := context.Background()
+	ok := func(context.Context) (int, error) { return 1, nil }
+	okRun := func(context.Context) error { return nil }
+	zero := retry.Options(retry.Backoff(backoff.Constant(0)))
+	quiet := retry.Options(retry.Backoff(backoff.Constant(0)),
+		retry.Subscribe(observe.Func(func(observe.Cancelled) {})))
+	once := retry.Options(retry.MaxAttempts(1))
+	retry3, retry3Quiet := failTimes(2, transient), failTimes(2, transient)
+	fail := func(context.Context) (int, error) { return 0, transient }
+	tests := []struct {
+		name string
+		f    func()
+		want float64
+	}{
+		{"Do with no options succeeding at once", func() { retry.Do(ctx, ok) }, 0},
+		{"Run with no options succeeding at once", func() { retry.Run(ctx, okRun) }, 0},
+		{"Do with a bundle succeeding at once", func() { retry.Do(ctx, ok, zero) }, 0},
+		// A zero delay arms no timer, which would allocate.
+		{"Do with a bundle after two zero-delay retries", func() { retry.Do(ctx, retry3, zero) }, 0},
+		// A call builds no event that no subscriber takes.
+		{"Do with a subscriber of other kinds after two retries", func() { retry.Do(ctx, retry3Quiet, quiet) }, 0},
+		// Giving up costs the *Error, and only that.
+		{"Do with a bundle giving up", func() { retry.Do(ctx, fail, once) }, 1},
+	}
+	for _, tt := range tests {
+		if got := testing.AllocsPerRun(100, tt.f); got != tt.want {
+			t.Errorf("%s: %v allocs; want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A call makes at most one timer, however many times it waits.
+func TestOneTimerPerCall(t *testing.T) {
+	skipIfRace(t)
+	synctest.Test(t, func(t *testing.T) {
+		bundle := retry.Options(retry.Backoff(backoff.Constant(time.Second)), retry.MaxAttempts(10))
+		allocs := func(waits int) float64 {
+			op := failTimes(waits, transient)
+			return testing.AllocsPerRun(20, func() { retry.Do(t.Context(), op, bundle) })
+		}
+		one, many := allocs(1), allocs(8)
+		if one != many {
+			t.Errorf("%v allocs for a call with 1 wait, %v for one with 8; want the same: one timer, reused", one, many)
+		}
+		if one == 0 {
+			t.Errorf("0 allocs for a call with a wait; want the timer's")
+		}
+	})
+}

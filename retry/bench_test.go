@@ -1,0 +1,97 @@
+package retry_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+func BenchmarkDo(b *testing.B) {
+	ctx := context.Background()
+	ok := func(context.Context) (int, error) { return 1, nil }
+	zero := retry.Options(retry.Backoff(backoff.Constant(0)))
+	events := 0
+	observed := retry.Options(retry.Backoff(backoff.Constant(0)),
+		retry.Subscribe(observe.Func(func(observe.Event) { events++ })))
+
+	b.Run("Success", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, ok)
+		}
+	})
+	b.Run("SuccessBundle", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, ok, zero)
+		}
+	})
+	b.Run("SuccessInline", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, ok, retry.MaxAttempts(3), retry.Backoff(backoff.Constant(0)))
+		}
+	})
+	b.Run("Retry3", func(b *testing.B) {
+		op := failTimes(2, transient)
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, op, zero)
+		}
+	})
+	b.Run("Retry3Observed", func(b *testing.B) {
+		op := failTimes(2, transient)
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, op, observed)
+		}
+	})
+	b.Run("Parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				retry.Do(ctx, ok, zero)
+			}
+		})
+	})
+}
+
+// floor is the hand-written loop that Do competes with: up to three
+// attempts, stopping at the first success, with no classification, no
+// delay, no deadline and no events. It is not inlined, as Do is not.
+//
+//go:noinline
+func floor(ctx context.Context, op func(context.Context) (int, error)) (int, error) {
+	var err error
+	for range 3 {
+		if err = ctx.Err(); err != nil {
+			return 0, err
+		}
+		var v int
+		if v, err = op(ctx); err == nil {
+			return v, nil
+		}
+	}
+	return 0, err
+}
+
+func BenchmarkFloor(b *testing.B) {
+	ctx := context.Background()
+	b.Run("Success", func(b *testing.B) {
+		ok := func(context.Context) (int, error) { return 1, nil }
+		b.ReportAllocs()
+		for b.Loop() {
+			floor(ctx, ok)
+		}
+	})
+	b.Run("Retry3", func(b *testing.B) {
+		op := failTimes(2, transient)
+		b.ReportAllocs()
+		for b.Loop() {
+			floor(ctx, op)
+		}
+	})
+}

@@ -1,0 +1,268 @@
+package retry_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+func TestContextDeadlineEarlierThanDeadlineTakesOver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		f := newOp(repeat(transient, 10)...)
+		var rec observe.Recorder
+		start := time.Now()
+		_, err := retry.Do(ctx, f.do, retry.Deadline(time.Minute), retry.Backoff(backoff.Constant(2*time.Second)), retry.Subscribe(&rec))
+
+		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 3, Last: errReset, Class: classify.Transient}
+		if diff := diffError(want, err); diff != "" {
+			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+		}
+		wantEvents := []observe.Event{
+			observe.Retry{Attempt: 1, Class: classify.Transient, Err: errReset, Delay: 2 * time.Second},
+			observe.Retry{Attempt: 2, Class: classify.Transient, Err: errReset, Delay: 2 * time.Second, Elapsed: 2 * time.Second},
+			observe.DeadlineExceeded{Attempt: 3, Class: classify.Transient, Err: errReset, Delay: 2 * time.Second, Elapsed: 4 * time.Second},
+		}
+		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
+			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
+		}
+		if got := time.Since(start); got != 4*time.Second {
+			t.Errorf("Do(…) took %v; want 4s (no sleep into the context's deadline)", got)
+		}
+	})
+}
+
+func TestDeadlineErrorIsContextDeadlineExceeded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newOp(repeat(transient, 10)...)
+		_, err := retry.Do(t.Context(), f.do, retry.Deadline(time.Second), retry.Backoff(backoff.Constant(time.Hour)))
+		for _, target := range []error{retry.ErrDeadline, context.DeadlineExceeded, errReset} {
+			if !errors.Is(err, target) {
+				t.Errorf("errors.Is(%v, %v) = false; want true", err, target)
+			}
+		}
+		if errors.Is(err, context.Canceled) {
+			t.Errorf("errors.Is(%v, context.Canceled) = true; want false", err)
+		}
+	})
+}
+
+// An attempt that runs past the deadline is not interrupted (no
+// AttemptTimeout), but no attempt starts after it.
+func TestNoAttemptStartsAfterTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newOp(repeat(transient, 10)...)
+		f.delay = 15 * time.Second
+		var rec observe.Recorder
+		_, err := retry.Do(t.Context(), f.do, retry.Deadline(10*time.Second), retry.Backoff(backoff.Constant(0)), retry.Subscribe(&rec))
+
+		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errReset, Class: classify.Transient}
+		if diff := diffError(want, err); diff != "" {
+			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+		}
+		wantEvents := []observe.Event{
+			observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: errReset, Elapsed: 15 * time.Second},
+		}
+		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
+			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// Time spent in a subscriber counts: a Retry handler that runs past the
+// deadline must not let the next attempt start late, even with no wait.
+func TestNoAttemptStartsAfterTheDeadlineSpentInASubscriber(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newOp(repeat(transient, 10)...)
+		slow := observe.Func(func(observe.Retry) { time.Sleep(20 * time.Second) })
+		var rec observe.Recorder
+		_, err := retry.Do(t.Context(), f.do, retry.Deadline(10*time.Second), retry.Backoff(backoff.Constant(0)), retry.Subscribe(slow, &rec))
+
+		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errReset, Class: classify.Transient}
+		if diff := diffError(want, err); diff != "" {
+			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+		}
+		wantEvents := []observe.Event{
+			observe.Retry{Attempt: 1, Class: classify.Transient, Err: errReset},
+			observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: errReset, Elapsed: 20 * time.Second},
+		}
+		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
+			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
+		}
+		if diff := diffDurations(seconds(0), f.at); diff != "" {
+			t.Errorf("Do(…) attempt start times mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// The context's deadline passing during an attempt stops the loop with
+// ErrDeadline, keeping the context's cause and the attempt's error.
+func TestContextDeadlineDuringAnAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		var rec observe.Recorder
+		_, err := retry.Do(ctx, blockUntilDone, retry.Subscribe(&rec))
+		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: context.DeadlineExceeded, Class: classify.Transient, Cause: context.DeadlineExceeded}
+		if diff := diffError(want, err); diff != "" {
+			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+		}
+		wantEvents := []observe.Event{
+			observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: context.DeadlineExceeded, Cause: context.DeadlineExceeded, Elapsed: 5 * time.Second},
+		}
+		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
+			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// blockUntilDone is an operation that waits for its context to end and
+// returns its error, as a call to a hung server does.
+func blockUntilDone(ctx context.Context) (int, error) {
+	<-ctx.Done()
+	return -1, ctx.Err()
+}
+
+func TestAttemptTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rec observe.Recorder
+		var deadlines []time.Duration
+		start := time.Now()
+		op := func(ctx context.Context) (int, error) {
+			d, _ := ctx.Deadline()
+			deadlines = append(deadlines, d.Sub(start))
+			return blockUntilDone(ctx)
+		}
+		// The classifier would call every error Permanent; an attempt that
+		// timed out is Transient all the same.
+		perm := classify.Func(func(error) classify.Class { return classify.Permanent })
+		_, err := retry.Do(t.Context(), op,
+			retry.AttemptTimeout(2*time.Second), retry.Classifier(perm),
+			retry.Backoff(backoff.Constant(time.Second)), retry.MaxAttempts(3), retry.Subscribe(&rec))
+
+		want := &retry.Error{Reason: retry.ErrMaxAttempts, Attempts: 3, Last: context.DeadlineExceeded, Class: classify.Transient}
+		if diff := diffError(want, err); diff != "" {
+			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+		}
+		wantEvents := []observe.Event{
+			observe.Retry{Attempt: 1, Class: classify.Transient, Err: context.DeadlineExceeded, Delay: time.Second, Elapsed: 2 * time.Second},
+			observe.Retry{Attempt: 2, Class: classify.Transient, Err: context.DeadlineExceeded, Delay: time.Second, Elapsed: 5 * time.Second},
+			observe.MaxAttemptsExceeded{Attempt: 3, Class: classify.Transient, Err: context.DeadlineExceeded, Elapsed: 8 * time.Second},
+		}
+		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
+			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
+		}
+		if diff := diffDurations(seconds(2, 5, 8), deadlines); diff != "" {
+			t.Errorf("Do(…) attempt deadlines mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// An attempt that fails for a reason of its own, before its timeout, keeps
+// the class the classifier gives it.
+func TestAttemptTimeoutNotReachedKeepsTheClass(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newOp(permanent)
+		_, err := retry.Do(t.Context(), f.do, retry.AttemptTimeout(time.Second))
+		want := &retry.Error{Reason: retry.ErrPermanent, Attempts: 1, Last: errBad, Class: classify.Permanent}
+		if diff := diffError(want, err); diff != "" {
+			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestAttemptContextIsCancelledWhenTheAttemptEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newOp(transient, transient)
+		var seen []error // what the attempt saw of the previous attempt's context
+		op := func(ctx context.Context) (int, error) {
+			if n := len(f.ctxs); n > 0 {
+				seen = append(seen, f.ctxs[n-1].Err())
+			}
+			if err := ctx.Err(); err != nil {
+				t.Errorf("attempt %d started with a done context: %v", len(f.ctxs)+1, err)
+			}
+			return f.do(ctx)
+		}
+		v, err := retry.Do(t.Context(), op, retry.AttemptTimeout(time.Hour), retry.Backoff(backoff.Constant(time.Second)))
+		if v != 42 || err != nil {
+			t.Fatalf("Do(…) = %v, %v; want 42, nil", v, err)
+		}
+		want := []error{context.Canceled, context.Canceled}
+		if diff := cmp.Diff(want, seen, cmpopts.EquateErrors()); diff != "" {
+			t.Errorf("previous attempt's ctx.Err() mismatch (-want +got):\n%s", diff)
+		}
+		// The last attempt's, after Do returned.
+		if err := f.ctxs[2].Err(); err != context.Canceled {
+			t.Errorf("last attempt's ctx.Err() = %v; want %v", err, context.Canceled)
+		}
+		if f.ctxs[0] == f.ctxs[1] {
+			t.Errorf("attempts 1 and 2 got the same context; want one each")
+		}
+	})
+}
+
+func TestAttemptContextNeverOutlivesTheDeadline(t *testing.T) {
+	tests := []struct {
+		name          string
+		opts          []retry.Option
+		wantDeadlines []time.Duration // of each attempt's context
+		wantEvents    []observe.Event
+	}{
+		{
+			name:          "first attempt",
+			opts:          []retry.Option{retry.Deadline(5 * time.Second), retry.AttemptTimeout(time.Hour)},
+			wantDeadlines: seconds(5),
+			wantEvents: []observe.Event{
+				observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: context.DeadlineExceeded, Elapsed: 5 * time.Second},
+			},
+		},
+		{
+			name:          "later attempt",
+			opts:          []retry.Option{retry.Deadline(5 * time.Second), retry.AttemptTimeout(2 * time.Second), retry.Backoff(backoff.Constant(time.Second))},
+			wantDeadlines: seconds(2, 5),
+			wantEvents: []observe.Event{
+				observe.Retry{Attempt: 1, Class: classify.Transient, Err: context.DeadlineExceeded, Delay: time.Second, Elapsed: 2 * time.Second},
+				observe.DeadlineExceeded{Attempt: 2, Class: classify.Transient, Err: context.DeadlineExceeded, Elapsed: 5 * time.Second},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var rec observe.Recorder
+				var deadlines []time.Duration
+				start := time.Now()
+				op := func(ctx context.Context) (int, error) {
+					d, _ := ctx.Deadline()
+					deadlines = append(deadlines, d.Sub(start))
+					return blockUntilDone(ctx)
+				}
+				_, err := retry.Do(t.Context(), op, append(tt.opts, retry.Subscribe(&rec))...)
+				if !errors.Is(err, retry.ErrDeadline) {
+					t.Errorf("Do(%v) = %v; want %v", tt.opts, err, retry.ErrDeadline)
+				}
+				if got := time.Since(start); got != 5*time.Second {
+					t.Errorf("Do(%v) took %v; want 5s", tt.opts, got)
+				}
+				if diff := diffDurations(tt.wantDeadlines, deadlines); diff != "" {
+					t.Errorf("Do(%v) attempt deadlines mismatch (-want +got):\n%s", tt.opts, diff)
+				}
+				if diff := diffEvents(tt.wantEvents, rec.Events()); diff != "" {
+					t.Errorf("Do(%v) events mismatch (-want +got):\n%s", tt.opts, diff)
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,160 @@
+package retry_test
+
+import (
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+// overflowed is what a naive parser makes of "Retry-After: 9223372037":
+// 9223372037 seconds do not fit in a time.Duration, and the multiplication
+// wraps to a negative value.
+func overflowed() time.Duration {
+	secs := time.Duration(9223372037)
+	return secs * time.Second
+}
+
+func TestRetryAfterHints(t *testing.T) {
+	if overflowed() >= 0 {
+		t.Fatalf("overflowed() = %v; want a negative value", overflowed())
+	}
+	unavailable := &statusError{503}
+	tests := []struct {
+		name      string
+		err       error // of the first attempt; the second succeeds
+		opts      []retry.Option
+		wantClass classify.Class
+		wantLast  error
+		wantDelay time.Duration
+	}{
+		{
+			name:      "hint longer than the strategy's delay is waited",
+			err:       classify.MarkRateLimit(errBusy, 30*time.Second),
+			opts:      []retry.Option{retry.Backoff(backoff.Constant(time.Second))},
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 30 * time.Second,
+		},
+		{
+			name:      "strategy's delay longer than the hint is waited",
+			err:       classify.MarkRateLimit(errBusy, 30*time.Second),
+			opts:      []retry.Option{retry.Backoff(backoff.Constant(40 * time.Second))},
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 40 * time.Second,
+		},
+		{
+			name:      "hint above MaxRetryAfter is clamped",
+			err:       classify.MarkRateLimit(errBusy, time.Hour),
+			opts:      []retry.Option{retry.MaxRetryAfter(10 * time.Second), retry.Backoff(backoff.Constant(time.Second))},
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 10 * time.Second,
+		},
+		{
+			name:      "hint above the default MaxRetryAfter of 1m is clamped",
+			err:       classify.MarkRateLimit(errBusy, time.Hour),
+			opts:      []retry.Option{retry.NoDeadline(), retry.Backoff(backoff.Constant(time.Second))},
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: time.Minute,
+		},
+		{
+			name:      "saturated hint of 9223372037s is clamped, not negative",
+			err:       classify.MarkRateLimit(errBusy, math.MaxInt64),
+			opts:      []retry.Option{retry.MaxRetryAfter(10 * time.Second), retry.Backoff(backoff.Constant(time.Second))},
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 10 * time.Second,
+		},
+		{
+			name:      "overflowed hint of 9223372037s is ignored, not a retry burst",
+			err:       classify.MarkRateLimit(errBusy, overflowed()),
+			opts:      []retry.Option{retry.Backoff(backoff.Constant(time.Second))},
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: time.Second,
+		},
+		{
+			name:      "RetryAfter method of the error's own type is honoured",
+			err:       &hintError{after: 20 * time.Second},
+			opts:      []retry.Option{retry.Backoff(backoff.Constant(time.Second))},
+			wantClass: classify.Unknown, wantDelay: 20 * time.Second,
+		},
+		{
+			name:      "WithRetryAfter on a 503",
+			err:       classify.WithRetryAfter(unavailable, 20*time.Second),
+			opts:      []retry.Option{retry.Backoff(backoff.Constant(time.Second))},
+			wantClass: classify.ServerError, wantLast: unavailable, wantDelay: 20 * time.Second,
+		},
+		{
+			name:      "hint within MaxRetryAfter is waited in full",
+			err:       classify.WithRetryAfter(unavailable, 45*time.Second),
+			opts:      []retry.Option{retry.MaxRetryAfter(time.Minute), retry.Backoff(backoff.Constant(0))},
+			wantClass: classify.ServerError, wantLast: unavailable, wantDelay: 45 * time.Second,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				if tt.wantLast == nil {
+					tt.wantLast = tt.err
+				}
+				f := newOp(tt.err)
+				var rec observe.Recorder
+				start := time.Now()
+				v, err := retry.Do(t.Context(), f.do, append(tt.opts, retry.Subscribe(&rec))...)
+				if v != 42 || err != nil {
+					t.Fatalf("Do(%v) = %v, %v; want 42, nil", tt.opts, v, err)
+				}
+				wantEvents := []observe.Event{
+					observe.Retry{Attempt: 1, Class: tt.wantClass, Err: tt.wantLast, Delay: tt.wantDelay},
+					observe.Success{Attempt: 2, Elapsed: tt.wantDelay},
+				}
+				if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
+					t.Errorf("Do(%v) events mismatch (-want +got):\n%s", tt.opts, diff)
+				}
+				if got := time.Since(start); got != tt.wantDelay {
+					t.Errorf("Do(%v) took %v; want %v", tt.opts, got, tt.wantDelay)
+				}
+			})
+		})
+	}
+}
+
+func TestRetryAfterThatDoesNotFitStopsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newOp(classify.MarkRateLimit(errBusy, 30*time.Second))
+		var rec observe.Recorder
+		start := time.Now()
+		_, err := retry.Do(t.Context(), f.do, retry.Deadline(20*time.Second), retry.Subscribe(&rec))
+		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errBusy, Class: classify.RateLimit}
+		if diff := diffError(want, err); diff != "" {
+			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+		}
+		wantEvents := []observe.Event{
+			observe.DeadlineExceeded{Attempt: 1, Class: classify.RateLimit, Err: errBusy, Delay: 30 * time.Second},
+		}
+		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
+			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
+		}
+		if got := time.Since(start); got != 0 {
+			t.Errorf("Do(…) took %v; want 0, no sleep into the deadline", got)
+		}
+	})
+}
+
+// With the defaults, MaxRetryAfter (1m) is not below the deadline (60s): a
+// server asking for a minute or more ends the call at once with ErrDeadline,
+// said so by the event, rather than being waited out.
+func TestRetryAfterOfAMinuteDoesNotFitTheDefaultDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newOp(classify.MarkRateLimit(errBusy, time.Minute))
+		var rec observe.Recorder
+		_, err := retry.Do(t.Context(), f.do, retry.Subscribe(&rec))
+		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errBusy, Class: classify.RateLimit}
+		if diff := diffError(want, err); diff != "" {
+			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+		}
+		wantEvents := []observe.Event{
+			observe.DeadlineExceeded{Attempt: 1, Class: classify.RateLimit, Err: errBusy, Delay: time.Minute},
+		}
+		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
+			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
