@@ -61,6 +61,12 @@ func (deadlineError) Is(target error) bool { return target == context.DeadlineEx
 //	case errors.As(err, &apiErr): // the operation's own error, from the last attempt
 //	case errors.Is(err, retry.ErrMaxAttempts):
 //	}
+//
+// errors.Is looks into all three: errors.Is(err, context.DeadlineExceeded)
+// holds when the last attempt timed out as well as when the call ran out of
+// time, and the sentinels of an inner retry.Do nested in the operation show
+// through too. To read why this call stopped and nothing else, take the
+// Reason of the *Error that errors.As finds first.
 type Error struct {
 	// Reason is why the call stopped: ErrPermanent, ErrMaxAttempts,
 	// ErrMaxUnknownAttempts, ErrMaxClassAttempts, ErrDeadline or
