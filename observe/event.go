@@ -8,7 +8,7 @@ import (
 
 // An Event is something the retry loop did: one of Success, Retry,
 // PermanentFailure, MaxAttemptsExceeded, MaxUnknownAttemptsExceeded,
-// MaxClassAttemptsExceeded, DeadlineExceeded and Cancelled. The set is
+// MaxClassAttemptsExceeded, DeadlineExceeded, BudgetExhausted and Cancelled. The set is
 // sealed: only this package defines events. Handle them with a type switch;
 // event types may be added, so keep a default case.
 //
@@ -126,6 +126,20 @@ type DeadlineExceeded struct {
 	Elapsed   time.Duration
 }
 
+// BudgetExhausted is sent when the retry budget that the call shares with
+// others (a retry.Budget) refused the retry it would have made: the client
+// side, not the server, ended the call, to keep the retries of everyone
+// sharing the budget within its bound. Delay is the wait the refused retry
+// would have had.
+type BudgetExhausted struct {
+	Operation string
+	Attempt   int
+	Class     classify.Class
+	Err       error
+	Delay     time.Duration
+	Elapsed   time.Duration
+}
+
 // Cancelled is sent when the caller's context was done before the call
 // could succeed. Cause is context.Cause of the context. Err is the last
 // attempt's error; if no attempt ran, Attempt is 0, Err is nil and Class is
@@ -159,6 +173,9 @@ func (MaxClassAttemptsExceeded) Kind() Kind { return KindMaxClassAttemptsExceede
 
 // Kind returns KindDeadlineExceeded.
 func (DeadlineExceeded) Kind() Kind { return KindDeadlineExceeded }
+
+// Kind returns KindBudgetExhausted.
+func (BudgetExhausted) Kind() Kind { return KindBudgetExhausted }
 
 // Kind returns KindCancelled.
 func (Cancelled) Kind() Kind { return KindCancelled }
@@ -199,6 +216,10 @@ func (e DeadlineExceeded) fields() fields {
 		f.has |= hasCause
 	}
 	return f
+}
+
+func (e BudgetExhausted) fields() fields {
+	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, nil, hasFailure | hasDelay}
 }
 
 func (e Cancelled) fields() fields {

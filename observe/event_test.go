@@ -27,6 +27,7 @@ func events() []observe.Event {
 		observe.MaxClassAttemptsExceeded{Operation: "users.get", Attempt: 4, Class: classify.RateLimit, Err: errReset, Elapsed: 5 * time.Second},
 		observe.DeadlineExceeded{Operation: "users.get", Attempt: 5, Class: classify.Transient, Err: errReset, Delay: 2 * time.Second, Elapsed: 29 * time.Second},
 		observe.Cancelled{Operation: "users.get", Attempt: 2, Class: classify.Transient, Err: errReset, Cause: errStop, Elapsed: 400 * time.Millisecond},
+		observe.BudgetExhausted{Operation: "users.get", Attempt: 1, Class: classify.ServerError, Err: errReset, Delay: 300 * time.Millisecond, Elapsed: 20 * time.Millisecond},
 	}
 }
 
@@ -43,6 +44,7 @@ func TestEventKind(t *testing.T) {
 		{observe.MaxClassAttemptsExceeded{}, observe.KindMaxClassAttemptsExceeded},
 		{observe.DeadlineExceeded{}, observe.KindDeadlineExceeded},
 		{observe.Cancelled{}, observe.KindCancelled},
+		{observe.BudgetExhausted{}, observe.KindBudgetExhausted},
 	}
 	var seen observe.Set
 	for _, tt := range tests {

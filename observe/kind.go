@@ -20,8 +20,9 @@ const (
 	KindMaxClassAttemptsExceeded
 	KindDeadlineExceeded
 	KindCancelled
+	KindBudgetExhausted
 
-	numKinds = int(KindCancelled) + 1
+	numKinds = int(KindBudgetExhausted) + 1
 )
 
 var kindNames = [numKinds]string{
@@ -33,6 +34,7 @@ var kindNames = [numKinds]string{
 	KindMaxClassAttemptsExceeded:   "max_class_attempts_exceeded",
 	KindDeadlineExceeded:           "deadline_exceeded",
 	KindCancelled:                  "cancelled",
+	KindBudgetExhausted:            "budget_exhausted",
 }
 
 // String returns the kind's label in snake case, such as "retry" or

@@ -63,7 +63,7 @@ func TestRecorderCount(t *testing.T) {
 		observe.KindMaxAttemptsExceeded: 1,
 	}
 	got := map[observe.Kind]int{}
-	for _, k := range append(kinds, 0, observe.KindCancelled+1) {
+	for _, k := range append(kinds, 0, observe.KindBudgetExhausted+1) {
 		if n := r.Count(k); n != 0 {
 			got[k] = n
 		}

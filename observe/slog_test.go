@@ -51,6 +51,7 @@ func TestSlogWritesEveryKind(t *testing.T) {
 		`level=WARN msg=max_class_attempts_exceeded op=users.get attempt=4 class=RateLimit err="connection reset" elapsed=5s`,
 		`level=WARN msg=deadline_exceeded op=users.get attempt=5 class=Transient err="connection reset" delay=2s elapsed=29s`,
 		`level=WARN msg=cancelled op=users.get attempt=2 class=Transient err="connection reset" cause="shutting down" elapsed=400ms`,
+		`level=WARN msg=budget_exhausted op=users.get attempt=1 class=ServerError err="connection reset" delay=300ms elapsed=20ms`,
 	}
 	if diff := cmp.Diff(want, lines(&buf)); diff != "" {
 		t.Errorf("Slog output (-want +got):\n%s", diff)
@@ -113,6 +114,7 @@ func TestSlogLevels(t *testing.T) {
 		"max_class_attempts_exceeded",
 		"deadline_exceeded",
 		"cancelled",
+		"budget_exhausted",
 	}
 	tests := []struct {
 		level slog.Level

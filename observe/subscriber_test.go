@@ -101,6 +101,7 @@ func TestFunc(t *testing.T) {
 	t.Run("MaxClassAttemptsExceeded", testFunc[observe.MaxClassAttemptsExceeded])
 	t.Run("DeadlineExceeded", testFunc[observe.DeadlineExceeded])
 	t.Run("Cancelled", testFunc[observe.Cancelled])
+	t.Run("BudgetExhausted", testFunc[observe.BudgetExhausted])
 }
 
 func TestFuncOfEventTakesEveryEvent(t *testing.T) {
@@ -254,6 +255,7 @@ func TestMultiNested(t *testing.T) {
 		"before max_class_attempts_exceeded",
 		"before deadline_exceeded",
 		"before cancelled",
+		"before budget_exhausted",
 	}
 	if diff := cmp.Diff(wantLog, log); diff != "" {
 		t.Errorf("nested Multi called (-want +got):\n%s", diff)

@@ -40,6 +40,7 @@ func TestAllocs(t *testing.T) {
 	quiet := retry.Options(retry.Backoff(backoff.Constant(0)),
 		retry.Subscribe(observe.Func(func(observe.Cancelled) {})))
 	once := retry.Options(retry.MaxAttempts(1))
+	budgeted := retry.Options(retry.NewBudget(0.1, 1000), retry.Backoff(backoff.Constant(0)))
 	retry3, retry3Quiet := failTimes(2, transient), failTimes(2, transient)
 	fail := func(context.Context) (int, error) { return 0, transient }
 	tests := []struct {
@@ -54,6 +55,9 @@ func TestAllocs(t *testing.T) {
 		{"Do with a bundle after two zero-delay retries", func() { retry.Do(ctx, retry3, zero) }, 0},
 		// A call builds no event that no subscriber takes.
 		{"Do with a subscriber of other kinds after two retries", func() { retry.Do(ctx, retry3Quiet, quiet) }, 0},
+		// A budget costs no allocation, on success or on retry.
+		{"Do with a budget succeeding at once", func() { retry.Do(ctx, ok, budgeted) }, 0},
+		{"Do with a budget after two zero-delay retries", func() { retry.Do(ctx, failTimes(2, transient), budgeted) }, 0},
 		// Giving up costs the *Error, and only that.
 		{"Do with a bundle giving up", func() { retry.Do(ctx, fail, once) }, 1},
 	}

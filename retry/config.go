@@ -6,6 +6,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/hook"
 	"github.com/reflexio-go/reflexio/observe"
 )
 
@@ -33,6 +34,8 @@ type config struct {
 	subs           []subscriber
 	kinds          observe.Set // the kinds some subscriber takes
 	rand           *rand.Rand  // nil: math/rand/v2's global source
+	budget         *Budget     // nil: none
+	clock          hook.Clock  // nil: the real one
 	err            error       // the first invalid option
 }
 

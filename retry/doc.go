@@ -30,7 +30,8 @@
 //  4. classifies the error (see package classify);
 //  5. stops at once, without waiting, if the class is Permanent, or a cap is
 //     reached ([MaxAttempts], [MaxUnknownAttempts], [MaxAttemptsFor]), or the
-//     next wait would not end before the deadline;
+//     next wait would not end before the deadline, or the call's [Budget]
+//     refuses the retry;
 //  6. otherwise picks the wait from the class's backoff strategy (see
 //     [Backoff] and [BackoffFor]), lengthened to honour a server's hint within
 //     [MaxRetryAfter], and waits on one reused timer, or returns as soon as
@@ -38,7 +39,7 @@
 //
 // When one failure reaches several limits at once, the reason is the first
 // of: the context is done, the attempt ran into the deadline, Permanent,
-// MaxAttempts, the class's cap, the next wait does not fit.
+// MaxAttempts, the class's cap, the next wait does not fit, the budget.
 //
 // # Options and bundles
 //
@@ -68,6 +69,19 @@
 //
 // A call that ends because the context is done keeps context.Cause of it as
 // well as the last attempt's error.
+//
+// # Storm safety
+//
+// Retries multiply load on a dependency that is already failing. Three
+// defences are built in. Every default strategy is jittered and every call
+// has a deadline. A [Budget], shared by every call to one dependency, bounds
+// their retries to a stated share of their traffic. And an [*Error] is
+// Permanent to an outer loop: when loops nest (a client library that
+// retries, called by a handler that retries), only the innermost one
+// retries, so layers of n attempts cost n calls, not n to the power of the
+// layers. A server's pushback is honoured: a hint of how long to wait (see
+// [MaxRetryAfter]) lengthens the wait, within its cap, and a hint that does
+// not fit before the deadline ends the call at once.
 //
 // # Events
 //

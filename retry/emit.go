@@ -26,6 +26,7 @@ var stopKinds = map[error]observe.Kind{
 	ErrMaxClassAttempts:   observe.KindMaxClassAttemptsExceeded,
 	ErrDeadline:           observe.KindDeadlineExceeded,
 	ErrCancelled:          observe.KindCancelled,
+	ErrBudgetExhausted:    observe.KindBudgetExhausted,
 }
 
 // emitStop sends the event that tells why the call stopped, if a subscriber
@@ -47,6 +48,8 @@ func (r *run) emitStop(ctx context.Context, reason, last error, class classify.C
 		e = observe.MaxClassAttemptsExceeded{Operation: op, Attempt: n, Class: class, Err: last, Elapsed: elapsed}
 	case ErrDeadline:
 		e = observe.DeadlineExceeded{Operation: op, Attempt: n, Class: class, Err: last, Delay: delay, Cause: cause, Elapsed: elapsed}
+	case ErrBudgetExhausted:
+		e = observe.BudgetExhausted{Operation: op, Attempt: n, Class: class, Err: last, Delay: delay, Elapsed: elapsed}
 	case ErrCancelled:
 		e = observe.Cancelled{Operation: op, Attempt: n, Class: class, Err: last, Cause: cause, Elapsed: elapsed}
 	}

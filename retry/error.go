@@ -38,6 +38,10 @@ var (
 	// ErrCancelled: the context was cancelled.
 	ErrCancelled = errors.New("retry: cancelled")
 
+	// ErrBudgetExhausted: the Budget the call shares refused the retry it
+	// would have made. The client ended the call, not the server.
+	ErrBudgetExhausted = errors.New("retry: retry budget exhausted (client-side)")
+
 	// ErrInvalidOption: an option was given a value it cannot take, or an
 	// argument of Do was nil. The operation was not called. The error's text
 	// names the option and the value.
@@ -69,8 +73,8 @@ func (deadlineError) Is(target error) bool { return target == context.DeadlineEx
 // Reason of the *Error that errors.As finds first.
 type Error struct {
 	// Reason is why the call stopped: ErrPermanent, ErrMaxAttempts,
-	// ErrMaxUnknownAttempts, ErrMaxClassAttempts, ErrDeadline or
-	// ErrCancelled.
+	// ErrMaxUnknownAttempts, ErrMaxClassAttempts, ErrDeadline,
+	// ErrBudgetExhausted or ErrCancelled.
 	Reason error
 
 	// Attempts is the number of times the operation was called; 0 when the
@@ -124,6 +128,16 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// RetryClass returns classify.Permanent: an *Error is a call that a retry
+// loop already gave up on, so that classify.Default stops an outer loop that
+// meets it instead of retrying the retries. Nested layers of n attempts each
+// thus cost n calls at the bottom, not n to the power of the layers. To
+// retry an inner loop's failure in an outer loop all the same, classify it
+// before the default:
+//
+//	retry.Classifier(classify.Chain(classify.As[*retry.Error](classify.Transient), classify.Default()))
+func (e *Error) RetryClass() classify.Class { return classify.Permanent }
 
 // Unwrap returns the Reason, the Cause and the Last error, leaving out the
 // nil ones, so that errors.Is and errors.As look into each.

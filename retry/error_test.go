@@ -88,6 +88,7 @@ func TestErrorIsEverySentinel(t *testing.T) {
 	reasons := []error{
 		retry.ErrPermanent, retry.ErrMaxAttempts, retry.ErrMaxUnknownAttempts,
 		retry.ErrMaxClassAttempts, retry.ErrDeadline, retry.ErrCancelled,
+		retry.ErrBudgetExhausted,
 	}
 	for _, reason := range reasons {
 		err := error(&retry.Error{Reason: reason, Attempts: 1, Last: errReset})

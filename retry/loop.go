@@ -16,12 +16,16 @@ func loop(ctx context.Context, opts []Option, op func(context.Context) error) er
 	if cfg.err != nil {
 		return cfg.err
 	}
-	r := run{cfg: cfg, start: time.Now()}
+	r := run{cfg: cfg}
+	r.start = r.now()
 	if cfg.deadline > 0 {
 		r.deadline = r.start.Add(cfg.deadline)
 	}
 	if ctx.Err() != nil {
 		return r.stopDone(ctx, nil, classify.Unknown)
+	}
+	if cfg.budget != nil {
+		cfg.budget.earn()
 	}
 	defer r.stopTimer()
 	return r.loop(ctx, op)
@@ -44,7 +48,7 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 		err, timedOut := r.call(ctx, op)
 		if err == nil {
 			if r.cfg.kinds.Has(observe.KindSuccess) {
-				r.emit(ctx, observe.Success{Operation: r.cfg.name, Attempt: r.attempt, Elapsed: time.Since(r.start)})
+				r.emit(ctx, observe.Success{Operation: r.cfg.name, Attempt: r.attempt, Elapsed: r.now().Sub(r.start)})
 			}
 			return nil
 		}
@@ -52,7 +56,7 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 		if ctx.Err() != nil {
 			return r.stopDone(ctx, last, r.classify(err, false))
 		}
-		now := time.Now()
+		now := r.now()
 		if r.attempt == 1 {
 			r.joinContextDeadline(ctx)
 		}
@@ -80,6 +84,10 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 		if !r.fits(delay, now) {
 			return r.stopDeadline(ctx, last, class, delay, now)
 		}
+		if b := r.cfg.budget; b != nil && !b.spend() {
+			r.emitStop(ctx, ErrBudgetExhausted, last, class, delay, nil, now)
+			return &Error{Reason: ErrBudgetExhausted, Attempts: r.attempt, Last: last, Class: class}
+		}
 		if r.cfg.kinds.Has(observe.KindRetry) {
 			r.emit(ctx, observe.Retry{
 				Operation: r.cfg.name, Attempt: r.attempt, Class: class, Err: last,
@@ -93,7 +101,7 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 		// attempt starts after the deadline. Without either, now is still
 		// now, and fits has just checked it.
 		if !r.deadline.IsZero() && (delay > 0 || r.cfg.kinds.Has(observe.KindRetry)) {
-			if now := time.Now(); r.pastDeadline(now) {
+			if now := r.now(); r.pastDeadline(now) {
 				return r.stopDeadline(ctx, last, class, 0, now)
 			}
 		}
@@ -110,7 +118,7 @@ func (r *run) call(ctx context.Context, op func(context.Context) error) (err err
 	if r.cfg.attemptTimeout == 0 {
 		return op(ctx), false
 	}
-	end := time.Now().Add(r.cfg.attemptTimeout)
+	end := r.now().Add(r.cfg.attemptTimeout)
 	if !r.deadline.IsZero() && r.deadline.Before(end) {
 		end = r.deadline
 	}
@@ -174,6 +182,9 @@ func (r *run) delay(err error, class classify.Class) time.Duration {
 // reports whether the wait ran its course with ctx not done. It reuses one
 // timer per call.
 func (r *run) wait(ctx context.Context, delay time.Duration) bool {
+	if r.cfg.clock != nil {
+		return r.cfg.clock.Sleep(ctx, delay)
+	}
 	if r.timer == nil {
 		r.timer = time.NewTimer(delay)
 	} else {
@@ -185,6 +196,14 @@ func (r *run) wait(ctx context.Context, delay time.Duration) bool {
 	case <-r.timer.C:
 		return ctx.Err() == nil // both ready: ctx wins
 	}
+}
+
+// now reads the call's clock.
+func (r *run) now() time.Time {
+	if r.cfg.clock != nil {
+		return r.cfg.clock.Now()
+	}
+	return time.Now()
 }
 
 func (r *run) stopTimer() {
@@ -214,6 +233,6 @@ func (r *run) stopDone(ctx context.Context, last error, class classify.Class) er
 		reason = ErrDeadline
 	}
 	cause := context.Cause(ctx)
-	r.emitStop(ctx, reason, last, class, 0, cause, time.Now())
+	r.emitStop(ctx, reason, last, class, 0, cause, r.now())
 	return &Error{Reason: reason, Attempts: r.attempt, Last: last, Class: class, Cause: cause}
 }

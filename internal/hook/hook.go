@@ -1,0 +1,25 @@
+// Package hook lets the module's own programs reach into the retry loop
+// where users must not: the simulator runs real retry.Do calls on a virtual
+// clock. Package retry fills in the functions when it is initialised.
+package hook
+
+import (
+	"context"
+	"time"
+)
+
+// A Clock is the time a retry loop runs on.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+
+	// Sleep waits for d, or until ctx is done, and reports whether it
+	// waited the whole of d with ctx not done.
+	Sleep(ctx context.Context, d time.Duration) bool
+}
+
+// WithClock returns a retry.Option, as an any to spare this package an
+// import of retry, that runs the call's loop on c: its start, deadline,
+// elapsed times and waits. AttemptTimeout still uses real time. Set by
+// package retry.
+var WithClock func(c Clock) any
