@@ -36,4 +36,6 @@
 // attached by [MarkRateLimit] or [WithRetryAfter] or comes from an error type
 // with a RetryAfter() time.Duration method. So a hint survives any chain of
 // classifiers, and the retry loop honours it within its caps.
+// [ParseRetryAfter] turns an HTTP Retry-After header, delay-seconds or an
+// HTTP-date, into such a hint, never negative whatever the server sent.
 package classify

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/reflexio-go/reflexio/classify"
 )
 
 // HTTPError is the error of a response whose status is not 2xx, as a client
@@ -20,8 +20,9 @@ type HTTPError struct {
 	// server sent it, "" if there was none.
 	RetryAfterHeader string
 
-	// Hint is how long RetryAfterHeader asked to wait, 0 if it asked for
-	// nothing the client understood.
+	// Hint is how long RetryAfterHeader asked to wait, as
+	// classify.ParseRetryAfter reads it: 0 if it asked for nothing the
+	// client understood, or for a date already past.
 	Hint time.Duration
 }
 
@@ -31,7 +32,7 @@ func newHTTPError(resp *http.Response, now time.Time) *HTTPError {
 	e := &HTTPError{Code: resp.StatusCode}
 	if e.Code == http.StatusTooManyRequests || e.Code == http.StatusServiceUnavailable {
 		e.RetryAfterHeader = resp.Header.Get("Retry-After")
-		e.Hint = parseRetryAfter(e.RetryAfterHeader, now)
+		e.Hint, _ = classify.ParseRetryAfter(e.RetryAfterHeader, now)
 	}
 	return e
 }
@@ -55,43 +56,3 @@ func (e *HTTPError) StatusCode() int { return e.Code }
 
 // RetryAfter returns how long the server asked to wait, 0 for no hint.
 func (e *HTTPError) RetryAfter() time.Duration { return e.Hint }
-
-// maxSeconds is the largest number of seconds a Duration holds.
-const maxSeconds = math.MaxInt64 / int64(time.Second)
-
-// parseRetryAfter returns how long a Retry-After header value asks to wait,
-// as of now. The value is delta-seconds ("120") or an HTTP-date. Anything
-// else, a negative number among them, is no hint (0), and so is a date in
-// the past. A number of seconds too large for a Duration saturates at the
-// largest Duration: the hint is untrusted, and the retry loop caps it with
-// retry.MaxRetryAfter.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if isDigits(v) {
-		var n int64
-		for _, c := range v {
-			n = n*10 + int64(c-'0') // n ≤ maxSeconds before: cannot overflow
-			if n > maxSeconds {
-				return math.MaxInt64
-			}
-		}
-		return time.Duration(n) * time.Second
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0
-	}
-	return max(t.Sub(now), 0) // Sub saturates instead of overflowing
-}
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
