@@ -55,6 +55,12 @@ func TestAllocs(t *testing.T) {
 		{"Do with a bundle after two zero-delay retries", func() { retry.Do(ctx, retry3, zero) }, 0},
 		// A call builds no event that no subscriber takes.
 		{"Do with a subscriber of other kinds after two retries", func() { retry.Do(ctx, retry3Quiet, quiet) }, 0},
+		// Options of the call's own stay on its stack, with its configuration.
+		{"Do with five options of its own succeeding at once", func() {
+			retry.Do(ctx, ok, retry.Name("bench"), retry.MaxAttempts(5), retry.Deadline(time.Minute),
+				retry.Backoff(backoff.Constant(0)), retry.MaxUnknownAttempts(3))
+		}, 0},
+		{"Do with a bundle and an override succeeding at once", func() { retry.Do(ctx, ok, zero, retry.MaxAttempts(2)) }, 0},
 		// A budget costs no allocation, on success or on retry.
 		{"Do with a budget succeeding at once", func() { retry.Do(ctx, ok, budgeted) }, 0},
 		{"Do with a budget after two zero-delay retries", func() { retry.Do(ctx, failTimes(2, transient), budgeted) }, 0},

@@ -44,6 +44,8 @@ type Budget struct {
 	err      string       // why the parameters are invalid, if they are
 	ratio    float64
 	burst    int
+
+	self *Budget // the Budget itself: see the note on escapes in applyOne
 }
 
 // micro is the unit of a Budget's reserve: one retry is a million, so that a
@@ -57,6 +59,7 @@ const micro = 1_000_000
 // first attempt.
 func NewBudget(ratio float64, burst int) *Budget {
 	b := &Budget{ratio: ratio, burst: burst}
+	b.self = b
 	switch {
 	case !(ratio >= 0 && ratio <= 1000): // also NaN
 		b.err = "ratio " + strconv.FormatFloat(ratio, 'g', -1, 64) + " must be within [0, 1000]"
@@ -86,10 +89,10 @@ func (b *Budget) String() string {
 
 func (b *Budget) apply(c *config) {
 	if b.err != "" {
-		c.fail(b, b.err)
+		c.fail(b.String(), b.err)
 		return
 	}
-	c.budget = b
+	c.budget = b.self
 }
 
 // earn adds the share of a retry that a call earns when it begins. While

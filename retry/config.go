@@ -26,6 +26,7 @@ type config struct {
 	maxAttempts    int
 	classCaps      [classify.NumClasses]int // 0: no cap of its own
 	deadline       time.Duration            // 0: none but the context's
+	deadlineLate   bool                     // the deadline counts from the first failure
 	attemptTimeout time.Duration            // 0: none
 	maxRetryAfter  time.Duration
 	classifier     classify.Classifier
@@ -51,15 +52,18 @@ var defaults = config{
 	maxAttempts:   defaultMaxAttempts,
 	classCaps:     [classify.NumClasses]int{classify.Unknown: defaultMaxUnknownAttempts},
 	deadline:      defaultDeadline,
+	deadlineLate:  true,
 	maxRetryAfter: defaultMaxRetryAfter,
 	classifier:    classify.Default(),
 	strategy:      backoff.DecorrelatedJitter(defaultBackoffBase, defaultBackoffCap),
 }
 
-// fail records that option o is invalid, unless an earlier option was.
-func (c *config) fail(o Option, reason string) {
+// fail records that the option that prints as label is invalid, unless an
+// earlier option was. It takes the label, not the Option, so that no option
+// escapes to the heap for it (see applyOne).
+func (c *config) fail(label, reason string) {
 	if c.err == nil {
-		c.err = &optionError{option: o.String(), reason: reason}
+		c.err = &optionError{option: label, reason: reason}
 	}
 }
 

@@ -266,3 +266,43 @@ func TestAttemptContextNeverOutlivesTheDeadline(t *testing.T) {
 		})
 	}
 }
+
+// The default deadline counts from the first failure, so that a call that
+// succeeds at once never reads the clock; Deadline(d) counts from the call.
+func TestDefaultDeadlineCountsFromTheFirstFailure(t *testing.T) {
+	tests := []struct {
+		name         string
+		opts         []retry.Option
+		wantAttempts int
+		wantElapsed  time.Duration
+	}{
+		// Fails at 50s: the default 60s runs to 110s; attempts at 70s and
+		// 90s; a 20s wait from 90s does not end before 110s.
+		{"default", nil, 3, 90 * time.Second},
+		// Deadline(60s) runs to 60s: a 20s wait from 50s does not fit.
+		{"Deadline(60s)", []retry.Option{retry.Deadline(60 * time.Second)}, 1, 50 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				start := time.Now()
+				f := newOp(repeat(transient, 10)...)
+				first := true
+				op := func(ctx context.Context) (int, error) {
+					if first {
+						first = false
+						time.Sleep(50 * time.Second)
+					}
+					return f.do(ctx)
+				}
+				_, err := retry.Do(t.Context(), op, append([]retry.Option{retry.Backoff(backoff.Constant(20 * time.Second))}, tt.opts...)...)
+				if !errors.Is(err, retry.ErrDeadline) || f.calls() != tt.wantAttempts {
+					t.Errorf("Do(…) = %v after %d attempts; want ErrDeadline after %d", err, f.calls(), tt.wantAttempts)
+				}
+				if got := time.Since(start); got != tt.wantElapsed {
+					t.Errorf("Do(…) took %v; want %v", got, tt.wantElapsed)
+				}
+			})
+		})
+	}
+}

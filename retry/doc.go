@@ -9,7 +9,7 @@
 // operation that returns only an error. Both take functional options, and
 // without options they use safe defaults: the default classifier, decorrelated
 // jitter from 250ms to 30s, at most 6 attempts, at most 2 Unknown failures and
-// a 60s deadline.
+// a deadline 60s after the first failure.
 //
 // # Counting
 //

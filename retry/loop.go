@@ -12,14 +12,31 @@ import (
 // loop is the retry loop behind Do and Run. It is not generic, so that one
 // copy serves every result type.
 func loop(ctx context.Context, opts []Option, op func(context.Context) error) error {
-	cfg := resolve(opts)
+	if cfg := resolved(opts); cfg != nil {
+		return start(ctx, cfg, op)
+	}
+	// Only calls with options of their own pay for a configuration of
+	// their own, on the stack.
+	var scratch config
+	resolve(opts, &scratch)
+	return start(ctx, &scratch, op)
+}
+
+// start runs the loop with cfg.
+func start(ctx context.Context, cfg *config, op func(context.Context) error) error {
 	if cfg.err != nil {
 		return cfg.err
 	}
 	r := run{cfg: cfg}
-	r.start = r.now()
-	if cfg.deadline > 0 {
-		r.deadline = r.start.Add(cfg.deadline)
+	// The clock is read only when something needs it: Deadline counts from
+	// now, and events tell the time elapsed. A call with neither reads it
+	// only if it fails and the context has a deadline.
+	early := cfg.deadline > 0 && !cfg.deadlineLate
+	if early || cfg.kinds != 0 {
+		r.start = r.now()
+		if early {
+			r.deadline = r.start.Add(cfg.deadline)
+		}
 	}
 	if ctx.Err() != nil {
 		return r.stopDone(ctx, nil, classify.Unknown)
@@ -27,22 +44,36 @@ func loop(ctx context.Context, opts []Option, op func(context.Context) error) er
 	if cfg.budget != nil {
 		cfg.budget.earn()
 	}
-	defer r.stopTimer()
-	return r.loop(ctx, op)
+	var w waiter
+	defer w.stop()
+	return r.loop(ctx, op, &w)
 }
 
 // run is the state of one call of the loop.
 type run struct {
 	cfg      *config
-	start    time.Time
+	start    time.Time // zero if neither a deadline nor an event needs it
 	deadline time.Time // zero: none; the context's joins at the first failure
 	attempt  int       // attempts started
 	counts   [classify.NumClasses]int
 	prev     time.Duration // the last delay waited
-	timer    *time.Timer   // made at the first wait that is not zero
 }
 
-func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
+// waiter holds the one timer of a call, made at its first wait that is not
+// zero. It lives apart from run: the timer escapes to the runtime, and the
+// compiler would take everything a run points to along with it, the call's
+// own configuration included.
+type waiter struct {
+	timer *time.Timer
+}
+
+func (w *waiter) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
+func (r *run) loop(ctx context.Context, op func(context.Context) error, w *waiter) error {
 	for {
 		r.attempt++
 		err, timedOut := r.call(ctx, op)
@@ -56,9 +87,16 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 		if ctx.Err() != nil {
 			return r.stopDone(ctx, last, r.classify(err, false))
 		}
-		now := r.now()
+		var now time.Time // zero: nobody needs it
 		if r.attempt == 1 {
+			if r.cfg.deadlineLate {
+				now = r.now()
+				r.deadline = now.Add(r.cfg.deadline)
+			}
 			r.joinContextDeadline(ctx)
+		}
+		if now.IsZero() && (!r.deadline.IsZero() || r.cfg.kinds != 0) {
+			now = r.now()
 		}
 		class := r.classify(err, timedOut)
 		if timedOut && r.pastDeadline(now) {
@@ -94,7 +132,7 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 				Delay: delay, Elapsed: now.Sub(r.start),
 			})
 		}
-		if delay > 0 && !r.wait(ctx, delay) {
+		if delay > 0 && !r.wait(ctx, delay, w) {
 			return r.stopDone(ctx, last, class)
 		}
 		// Time passes in the wait, and in subscribers even without one: no
@@ -118,11 +156,13 @@ func (r *run) call(ctx context.Context, op func(context.Context) error) (err err
 	if r.cfg.attemptTimeout == 0 {
 		return op(ctx), false
 	}
-	end := r.now().Add(r.cfg.attemptTimeout)
-	if !r.deadline.IsZero() && r.deadline.Before(end) {
-		end = r.deadline
+	// A timeout, not a time: a time.Time holds a pointer that would leak
+	// to the context, and with it everything the run points to.
+	d := r.cfg.attemptTimeout
+	if !r.deadline.IsZero() {
+		d = min(d, r.deadline.Sub(r.now()))
 	}
-	actx, cancel := context.WithDeadline(ctx, end)
+	actx, cancel := context.WithTimeout(ctx, d)
 	defer cancel() // also when op panics
 	err = op(actx)
 	return err, err != nil && actx.Err() != nil && ctx.Err() == nil
@@ -181,19 +221,19 @@ func (r *run) delay(err error, class classify.Class) time.Duration {
 // wait waits for delay, or until ctx is done, whichever comes first, and
 // reports whether the wait ran its course with ctx not done. It reuses one
 // timer per call.
-func (r *run) wait(ctx context.Context, delay time.Duration) bool {
+func (r *run) wait(ctx context.Context, delay time.Duration, w *waiter) bool {
 	if r.cfg.clock != nil {
 		return r.cfg.clock.Sleep(ctx, delay)
 	}
-	if r.timer == nil {
-		r.timer = time.NewTimer(delay)
+	if w.timer == nil {
+		w.timer = time.NewTimer(delay)
 	} else {
-		r.timer.Reset(delay)
+		w.timer.Reset(delay)
 	}
 	select {
 	case <-ctx.Done():
 		return false
-	case <-r.timer.C:
+	case <-w.timer.C:
 		return ctx.Err() == nil // both ready: ctx wins
 	}
 }
@@ -204,12 +244,6 @@ func (r *run) now() time.Time {
 		return r.cfg.clock.Now()
 	}
 	return time.Now()
-}
-
-func (r *run) stopTimer() {
-	if r.timer != nil {
-		r.timer.Stop()
-	}
 }
 
 // stop ends the call with reason, after the attempt that failed with last.
@@ -233,6 +267,8 @@ func (r *run) stopDone(ctx context.Context, last error, class classify.Class) er
 		reason = ErrDeadline
 	}
 	cause := context.Cause(ctx)
-	r.emitStop(ctx, reason, last, class, 0, cause, r.now())
+	if r.cfg.kinds != 0 {
+		r.emitStop(ctx, reason, last, class, 0, cause, r.now())
+	}
 	return &Error{Reason: reason, Attempts: r.attempt, Last: last, Class: class, Cause: cause}
 }

@@ -12,6 +12,10 @@ import (
 //
 // Options apply in order: for a setting, the last one wins; subscribers
 // add up. Options groups options into one.
+//
+// Only this package makes Options. A value of another type, even one that
+// embeds an Option, fails the call with ErrInvalidOption: that is what lets
+// a call's own options stay on its stack.
 type Option interface {
 	apply(c *config)
 	String() string
@@ -35,6 +39,7 @@ type Option interface {
 // it was set.
 func Options(opts ...Option) Option {
 	b := &bundle{}
+	b.self = b
 	for i, o := range opts {
 		switch o := o.(type) {
 		case nil:
@@ -59,14 +64,15 @@ type bundle struct {
 	opts []Option // leaves only, in order
 	err  error    // a nil member's, at any depth
 	cfg  config   // defaults with opts applied
+	self *bundle  // the bundle itself: see the note on escapes in applyOne
 }
 
 func (b *bundle) apply(c *config) {
 	if c.err == nil {
 		c.err = b.err
 	}
-	for _, o := range b.opts {
-		o.apply(c)
+	for i, o := range b.opts {
+		applyOne(c, i, o)
 	}
 }
 
@@ -85,35 +91,83 @@ func join[T interface{ String() string }](xs []T) string {
 	return s.String()
 }
 
-// resolve returns the configuration that opts make. It does the least work
-// it can: none for no options or a lone bundle, which it returns as they
-// are, and a copy plus each option's apply otherwise. The copy is allocated
-// here, only when needed, because apply is an interface call that makes it
-// escape: declared in the caller, it would cost every call an allocation.
-func resolve(opts []Option) *config {
+// resolved returns the configuration of a call whose options are already
+// resolved: none, which is the defaults, or a lone bundle. It returns nil
+// for any other list.
+func resolved(opts []Option) *config {
 	if len(opts) == 0 {
 		return &defaults
 	}
-	b, ok := opts[0].(*bundle)
-	if ok && len(opts) == 1 {
-		return &b.cfg
+	if b, ok := opts[0].(*bundle); ok && len(opts) == 1 {
+		return &b.self.cfg
 	}
+	return nil
+}
+
+// resolve applies opts to c: to a copy of the defaults, or of the bundle
+// that opts start with, so that a bundle followed by overrides costs one
+// copy and the overrides.
+func resolve(opts []Option, c *config) {
 	first := 0
-	c := new(config)
-	if ok {
-		*c = b.cfg
+	if b, ok := opts[0].(*bundle); ok {
+		*c = b.self.cfg
 		first = 1
 	} else {
 		*c = defaults
 	}
 	for i := first; i < len(opts); i++ {
-		if opts[i] == nil {
-			if c.err == nil {
-				c.err = &optionError{reason: "option " + strconv.Itoa(i) + " is nil"}
-			}
-			continue
-		}
-		opts[i].apply(c)
+		applyOne(c, i, opts[i])
 	}
-	return c
+}
+
+// applyOne applies o, the i-th option of a list, to c. It dispatches on the
+// option's concrete type instead of calling apply through the interface, so
+// that the compiler can see that neither c nor o escapes: a call that passes
+// options of its own then keeps them, and its configuration, on its stack.
+// Every Option is a type of this package (the interface's method is
+// unexported), so the switch is complete but for types that embed an Option.
+//
+// A note on escapes. An option whose value is a single pointer is stored as
+// the interface's own data word, and storing that pointer anywhere would
+// tell the compiler that the data word of every Option escapes, moving the
+// options of every call to the heap. So no option type is pointer-shaped but
+// *Budget and *bundle, and those are read through a pointer to themselves
+// (their self field) rather than through the Option.
+func applyOne(c *config, i int, o Option) {
+	switch o := o.(type) {
+	case maxAttempts:
+		o.apply(c)
+	case maxClassAttempts:
+		o.apply(c)
+	case deadline:
+		o.apply(c)
+	case noDeadline:
+		o.apply(c)
+	case attemptTimeout:
+		o.apply(c)
+	case classifier:
+		o.apply(c)
+	case strategy:
+		o.apply(c)
+	case maxRetryAfter:
+		o.apply(c)
+	case name:
+		o.apply(c)
+	case subscribe:
+		o.apply(c)
+	case random:
+		o.apply(c)
+	case *Budget:
+		o.apply(c)
+	case noBudget:
+		o.apply(c)
+	case clockOption:
+		o.apply(c)
+	case *bundle:
+		o.apply(c)
+	case nil:
+		c.fail("", "option "+strconv.Itoa(i)+" is nil")
+	default:
+		c.fail("", "option "+strconv.Itoa(i)+" is not one this package made")
+	}
 }

@@ -29,7 +29,7 @@ func (o maxAttempts) String() string { return "MaxAttempts(" + strconv.Itoa(int(
 
 func (o maxAttempts) apply(c *config) {
 	if o < 1 {
-		c.fail(o, "must be at least 1")
+		c.fail(o.String(), "must be at least 1")
 		return
 	}
 	c.maxAttempts = int(o)
@@ -70,11 +70,11 @@ func (o maxClassAttempts) String() string {
 func (o maxClassAttempts) apply(c *config) {
 	switch {
 	case int(o.class) >= classify.NumClasses:
-		c.fail(o, "not a class")
+		c.fail(o.String(), "not a class")
 	case o.class == classify.Permanent:
-		c.fail(o, "Permanent errors are never retried")
+		c.fail(o.String(), "Permanent errors are never retried")
 	case o.n < 1:
-		c.fail(o, "must be at least 1")
+		c.fail(o.String(), "must be at least 1")
 	default:
 		c.classCaps[o.class] = o.n
 	}
@@ -88,7 +88,9 @@ func (o maxClassAttempts) apply(c *config) {
 // AttemptTimeout, whose context ends no later than the deadline, or bound it
 // with the context. d must be positive.
 //
-// Default: 60s.
+// Default: 60s, counted from the first failure rather than from the call, so
+// that a call that succeeds at once never reads the clock. Deadline(d) and
+// the context's deadline count from the call.
 func Deadline(d time.Duration) Option { return deadline(d) }
 
 type deadline time.Duration
@@ -97,10 +99,11 @@ func (o deadline) String() string { return "Deadline(" + time.Duration(o).String
 
 func (o deadline) apply(c *config) {
 	if o <= 0 {
-		c.fail(o, "must be positive (NoDeadline lifts the deadline)")
+		c.fail(o.String(), "must be positive (NoDeadline lifts the deadline)")
 		return
 	}
 	c.deadline = time.Duration(o)
+	c.deadlineLate = false
 }
 
 // NoDeadline lifts the deadline of Deadline, leaving the call bounded by the
@@ -111,7 +114,7 @@ type noDeadline struct{}
 
 func (noDeadline) String() string { return "NoDeadline()" }
 
-func (noDeadline) apply(c *config) { c.deadline = 0 }
+func (noDeadline) apply(c *config) { c.deadline, c.deadlineLate = 0, false }
 
 // AttemptTimeout gives each attempt a context that ends after d, or at the
 // call's deadline if that comes first. An attempt that fails because its own
@@ -129,7 +132,7 @@ func (o attemptTimeout) String() string {
 
 func (o attemptTimeout) apply(c *config) {
 	if o <= 0 {
-		c.fail(o, "must be positive")
+		c.fail(o.String(), "must be positive")
 		return
 	}
 	c.attemptTimeout = time.Duration(o)
@@ -149,7 +152,7 @@ func (o classifier) String() string { return fmt.Sprintf("Classifier(%v)", o.cl)
 
 func (o classifier) apply(c *config) {
 	if o.cl == nil {
-		c.fail(o, "classifier is nil")
+		c.fail(o.String(), "classifier is nil")
 		return
 	}
 	c.classifier = o.cl
@@ -188,11 +191,11 @@ func (o strategy) String() string {
 func (o strategy) apply(c *config) {
 	switch {
 	case o.s == nil:
-		c.fail(o, "strategy is nil")
+		c.fail(o.String(), "strategy is nil")
 	case !o.all && o.class == classify.Permanent:
-		c.fail(o, "Permanent errors are never retried")
+		c.fail(o.String(), "Permanent errors are never retried")
 	case !o.all && int(o.class) >= classify.NumClasses:
-		c.fail(o, "not a class")
+		c.fail(o.String(), "not a class")
 	default:
 		if err := backoff.Validate(o.s); err != nil {
 			// err names the strategy and its bad value: name only the option.
@@ -229,7 +232,7 @@ func (o maxRetryAfter) String() string {
 
 func (o maxRetryAfter) apply(c *config) {
 	if o <= 0 {
-		c.fail(o, "must be positive")
+		c.fail(o.String(), "must be positive")
 		return
 	}
 	c.maxRetryAfter = time.Duration(o)
@@ -280,7 +283,7 @@ func (o subscribe) apply(c *config) {
 	subs := c.subs[:len(c.subs):len(c.subs)]
 	for i, s := range o {
 		if s == nil {
-			c.fail(o, "subscriber "+strconv.Itoa(i)+" is nil")
+			c.fail(o.String(), "subscriber "+strconv.Itoa(i)+" is nil")
 			return
 		}
 		k := observe.KindsOf(s)
@@ -295,15 +298,18 @@ func (o subscribe) apply(c *config) {
 // *rand.Rand is not safe for concurrent use: give each goroutine its own.
 //
 // Default: math/rand/v2's global source, fast and safe for concurrent use.
-func Rand(r *rand.Rand) Option { return random{r} }
+func Rand(r *rand.Rand) Option { return random{r: r} }
 
-type random struct{ r *rand.Rand }
+type random struct {
+	r *rand.Rand
+	_ bool // not pointer-shaped: see the note on escapes in applyOne
+}
 
 func (o random) String() string { return "Rand(…)" }
 
 func (o random) apply(c *config) {
 	if o.r == nil {
-		c.fail(o, "source is nil")
+		c.fail(o.String(), "source is nil")
 		return
 	}
 	c.rand = o.r

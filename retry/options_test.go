@@ -308,3 +308,18 @@ func TestSubscriberGetsTheCallersContext(t *testing.T) {
 type ctxRecorder struct{ ctxs *[]context.Context }
 
 func (r ctxRecorder) Handle(ctx context.Context, _ observe.Event) { *r.ctxs = append(*r.ctxs, ctx) }
+
+// An Option can only be made by this package; a type that embeds one is not
+// accepted, with an error that says so rather than a silent no-op.
+func TestOptionOfAnotherTypeIsRejected(t *testing.T) {
+	type wrapped struct{ retry.Option }
+	called := false
+	err := retry.Run(context.Background(), func(context.Context) error { called = true; return nil },
+		retry.MaxAttempts(2), wrapped{retry.MaxAttempts(3)})
+	if want := "retry: option 1 is not one this package made"; err == nil || err.Error() != want || !errors.Is(err, retry.ErrInvalidOption) {
+		t.Errorf("Run(…, wrapped{…}) = %v; want %q matching ErrInvalidOption", err, want)
+	}
+	if called {
+		t.Errorf("Run(…, wrapped{…}) called the operation")
+	}
+}
