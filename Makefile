@@ -34,9 +34,23 @@ race: ## Run every test and example of every module with the race detector.
 demo: ## Run the demo: a client retrying against a flaky HTTP server on loopback.
 	@$(GO) run ./internal/demo
 
-bench: ## Run the benchmarks 10 times (BENCHCOUNT) and summarise them with benchstat.
-	@$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) $(CORE) | tee bench.txt
-	@$(GO) run $(BENCHSTAT) bench.txt
+.PHONY: sim
+sim: ## Run the storm simulator: CSV on stdout, a table on stderr, the chart in sim.svg (SIMFLAGS for more, e.g. -seed=2).
+	@$(GO) run ./internal/sim/cmd/sim $(SIMFLAGS)
+
+bench: ## Run the core benchmarks and the comparison with the peers (BENCH=core or BENCH=peers for one) BENCHCOUNT times, with benchstat.
+	@set -e; for part in $(or $(BENCH),core peers); do case $$part in \
+	core) \
+		$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) $(CORE) | tee bench.txt; \
+		if grep -q '^FAIL' bench.txt; then exit 1; fi; \
+		$(GO) run $(BENCHSTAT) bench.txt ;; \
+	peers) \
+		(cd internal/bench && $(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) . | tee bench.txt); \
+		if grep -q '^FAIL' internal/bench/bench.txt; then exit 1; fi; \
+		$(GO) run $(BENCHSTAT) -col /lib internal/bench/bench.txt; \
+		(cd internal/bench && $(GO) test -count=1 -run='^TestReport' -v . -report) ;; \
+	*) echo "BENCH is core or peers, not $$part"; exit 1 ;; \
+	esac; done
 
 fuzz: ## Run every fuzz target of the core packages for FUZZTIME each (default 10s).
 	@for p in $(CORE); do \

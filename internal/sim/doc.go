@@ -1,0 +1,62 @@
+// Package sim is a deterministic simulator of retry storms. It drives the
+// retry package's own decision code (classification, backoff strategies,
+// budgets, pushback) in virtual time, so that the storm-safety claims of
+// reflexio are numbers anyone can reproduce: `make sim` prints them, and the
+// tests of this package check them.
+//
+// # How a run works
+//
+// A Scheduler keeps a virtual clock and a queue of events. Every simulated
+// request is a process, a goroutine that runs the real retry.Do with an
+// option that puts the call on the virtual clock (through package
+// internal/hook): its start, deadline and elapsed times come from the
+// clock, and its waits park the process until the scheduler wakes it. Only
+// one goroutine runs at a time, handing control back and forth through
+// channels, so a run is race-free, takes no real time to wait, and gives
+// the same result to the digit for the same seed. Arrivals, the downstream
+// and the retry jitter each draw from a random stream of their own, so every
+// policy of a scenario meets the same arrivals.
+//
+// # Models
+//
+// A Scenario has clients, a downstream, and policies to compare. Clients
+// share a rate of requests (Poisson arrivals) or each make one request
+// (Once). A request goes through Layers nested calls of retry.Do, the
+// innermost of which calls the downstream:
+//
+//   - Flaky fails each call independently with probability P, or every call
+//     during an outage window; its capacity is unbounded.
+//   - Server has a fixed capacity and a first-in-first-out queue, and its
+//     clients give up on a call after a timeout, as Transient. It still
+//     serves the requests they gave up on: wasted work, the mechanism of
+//     metastable failure. Its capacity can drop for a while (the trigger),
+//     and it can push back, rejecting work beyond a queue length with a 429
+//     and a Retry-After hint.
+//   - Contended is the contention model of the AWS study "Exponential
+//     Backoff And Jitter": clients that write one record with optimistic
+//     concurrency, and conflict when their writes overlap.
+//
+// The policies are NoRetry, Naive (what a hand-rolled retry does at every
+// layer: 4 attempts, exponential backoff without jitter, everything
+// retried, no deadline, no budget), Defaults (retry.Do without options) and
+// BudgetPolicy (the defaults with a retry.Budget of ratio 0.1 shared by every
+// client), plus a few that the nested and contention scenarios add.
+//
+// # What is measured
+//
+// A Result has the load amplification (calls that reach the downstream per
+// request, over the run, in the steady state, and at its worst second), the
+// success rate, the goodput, the median and 99th percentile of the latency,
+// the time the downstream took to recover after its trigger, the share of a
+// server's work that was wasted, and the offered load over time.
+// WriteCSV, WriteTable and WriteSVG report them; testdata/sim.csv and
+// testdata/sim.svg hold the full grid's output for the default seed, the
+// chart of which shows the storms at a glance.
+//
+// # Running it
+//
+//	make sim                                # go run ./internal/sim/cmd/sim
+//	go test ./internal/sim                  # the claims, on a small grid
+//	go test ./internal/sim -sim.full        # the claims on the full grid, and its output against testdata
+//	go test ./internal/sim -sim.full -sim.update  # rewrite testdata after an intended change
+package sim

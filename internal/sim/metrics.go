@@ -1,0 +1,234 @@
+package sim
+
+import (
+	"math"
+	"time"
+
+	"golang.org/x/exp/stats"
+)
+
+// Bin is the resolution of the time series a run records: calls to the
+// downstream, arrivals, and answers, per Bin of virtual time.
+const Bin = 100 * time.Millisecond
+
+// A downstream counts as recovered once at least HealthyShare of the calls
+// to it succeed in every RecoveryBin to the end of the arrival window.
+const (
+	HealthyShare = 0.95
+	RecoveryBin  = 500 * time.Millisecond
+)
+
+// A Result is what one run of a scenario under a policy did.
+type Result struct {
+	Scenario Scenario
+	Policy   string
+
+	Requests int // requests made, by every client
+	Calls    int // calls that reached the downstream
+
+	// Amplification is the load amplification: calls to the downstream per
+	// request, over the whole run.
+	Amplification float64
+
+	// Steady is the amplification in the steady state: calls to the
+	// downstream per request, of the requests begun in the second half of
+	// the arrival window, wherever their calls fell.
+	Steady float64
+
+	// Peak is the largest amplification of any whole second of the arrival
+	// window: the calls made in it per request begun in it.
+	Peak float64
+
+	SuccessRate float64 // the share of requests that succeeded
+
+	// Goodput is the requests that succeeded per second of the arrival
+	// window or, with Once, of the time until the last request ended.
+	Goodput float64
+
+	// P50 and P99 are quantiles of the latency of every request, from its
+	// beginning to its success or its failure, retries and waits included.
+	P50, P99 time.Duration
+
+	// Recovery is how long after the downstream's trigger ended (an outage,
+	// a drop in capacity) it was healthy again for good: from the start of
+	// the first RecoveryBin from which, to the end of the arrival window,
+	// at least HealthyShare of the calls in every bin succeeded. It is
+	// negative if that never happened, and zero for a scenario without a
+	// trigger.
+	Recovery time.Duration
+
+	// Wasted is the share of a server's work spent on requests whose
+	// clients had left, and on rejections; zero for other downstreams.
+	Wasted float64
+
+	// PushbackWait is the shortest time between a call rejected with a
+	// Retry-After hint and the same request's next call; negative if no
+	// rejected call was followed by another.
+	PushbackWait time.Duration
+
+	// steadyRequests is the number of requests begun in the window of Steady.
+	steadyRequests int
+
+	// Load is the offered load on the downstream: calls per second, per Bin
+	// from the start of the run to the last call.
+	Load []float64
+}
+
+// Recovered reports whether the downstream recovered from its trigger
+// within the run.
+func (r Result) Recovered() bool { return r.Recovery >= 0 }
+
+// request is one request of a client: the call of the outermost layer.
+type request struct {
+	begin, end  time.Duration
+	calls       int
+	ok          bool
+	lastRejects time.Duration // when its last call was rejected; -1 if it was not
+}
+
+// recorder keeps what a run did, as it happens.
+type recorder struct {
+	sc       Scenario
+	reqs     []*request
+	arrivals []int // requests begun, per Bin
+	calls    []int // calls to the downstream begun, per Bin
+	ok       []int // of those, the ones that succeeded
+	pushback time.Duration
+}
+
+func newRecorder(sc Scenario) *recorder { return &recorder{sc: sc, pushback: -1} }
+
+// count adds one to the bin of t in *series, growing it as needed.
+func count(series *[]int, t time.Duration) {
+	i := int(t / Bin)
+	for len(*series) <= i {
+		*series = append(*series, 0)
+	}
+	(*series)[i]++
+}
+
+func (rec *recorder) begin(now time.Duration) *request {
+	r := &request{begin: now, lastRejects: -1}
+	rec.reqs = append(rec.reqs, r)
+	count(&rec.arrivals, now)
+	return r
+}
+
+// call records that r calls the downstream now, and returns the time to
+// hand to answer.
+func (rec *recorder) call(r *request, now time.Duration) time.Duration {
+	r.calls++
+	count(&rec.calls, now)
+	if r.lastRejects >= 0 {
+		if w := now - r.lastRejects; rec.pushback < 0 || w < rec.pushback {
+			rec.pushback = w
+		}
+		r.lastRejects = -1
+	}
+	return now
+}
+
+// answer records the answer to r's call that began at began.
+func (rec *recorder) answer(r *request, began time.Duration, ok, rejected bool, now time.Duration) {
+	if ok {
+		count(&rec.ok, began)
+	}
+	if rejected {
+		r.lastRejects = now
+	}
+}
+
+func (rec *recorder) end(r *request, ok bool, now time.Duration) {
+	r.end, r.ok = now, ok
+}
+
+// sum returns the sum of series over the bins of [from, to).
+func sum(series []int, from, to time.Duration) int {
+	n := 0
+	for i := int(from / Bin); i < int(to/Bin) && i < len(series); i++ {
+		n += series[i]
+	}
+	return n
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func (rec *recorder) result(pol Policy, down Downstream) Result {
+	sc := rec.sc
+	res := Result{Scenario: sc, Policy: pol.Name, Requests: len(rec.reqs), PushbackWait: rec.pushback}
+	latencies := make([]float64, 0, len(rec.reqs))
+	succeeded, steadyCalls := 0, 0
+	half := sc.Duration / 2 // the steady state's window is the second half
+	var last time.Duration
+	for _, r := range rec.reqs {
+		res.Calls += r.calls
+		if r.ok {
+			succeeded++
+		}
+		if r.begin >= half {
+			res.steadyRequests++
+			steadyCalls += r.calls
+		}
+		last = max(last, r.end)
+		latencies = append(latencies, (r.end - r.begin).Seconds())
+	}
+	res.Amplification = ratio(res.Calls, res.Requests)
+	res.SuccessRate = ratio(succeeded, res.Requests)
+	span := sc.Duration
+	if sc.Once {
+		span = last
+	}
+	if span > 0 {
+		res.Goodput = float64(succeeded) / span.Seconds()
+	}
+	if len(latencies) > 0 {
+		q := stats.Quantiles(latencies, 0.5, 0.99)
+		res.P50, res.P99 = seconds(q[0]), seconds(q[1])
+	}
+
+	res.Steady = ratio(steadyCalls, res.steadyRequests)
+	for t := time.Duration(0); t+time.Second <= sc.Duration; t += time.Second {
+		res.Peak = max(res.Peak, ratio(sum(rec.calls, t, t+time.Second), sum(rec.arrivals, t, t+time.Second)))
+	}
+
+	if tr := sc.Model.trigger(); !tr.Empty() {
+		res.Recovery = rec.recovery(tr.To)
+	}
+	if sv, ok := down.(*server); ok && sv.served+sv.wasted > 0 {
+		res.Wasted = sv.wasted / (sv.served + sv.wasted)
+	}
+	res.Load = make([]float64, len(rec.calls))
+	for i, n := range rec.calls {
+		res.Load[i] = float64(n) / Bin.Seconds()
+	}
+	return res
+}
+
+// recovery returns how long after from the downstream was healthy for good,
+// or -1 if it never was within the arrival window.
+func (rec *recorder) recovery(from time.Duration) time.Duration {
+	healthy := from // the start of the run of healthy bins that reaches the end
+	end := rec.sc.Duration
+	for t := from; t+RecoveryBin <= end; t += RecoveryBin {
+		calls := sum(rec.calls, t, t+RecoveryBin)
+		if calls > 0 && float64(sum(rec.ok, t, t+RecoveryBin)) < HealthyShare*float64(calls) {
+			healthy = t + RecoveryBin
+		}
+	}
+	if healthy+RecoveryBin > end {
+		return -1
+	}
+	return healthy - from
+}
+
+func seconds(s float64) time.Duration {
+	if math.IsNaN(s) {
+		return 0
+	}
+	return time.Duration(math.Round(s * float64(time.Second)))
+}

@@ -1,0 +1,77 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+// drainLimit is how long a run may go on after its last request began, for
+// the requests still retrying to end. Every policy here ends its calls well
+// within it; a call still running then is cut off and counts as failed.
+const drainLimit = 10 * time.Minute
+
+// Run simulates scenario sc under policy pol and returns what happened. All
+// its randomness comes from seed: the same arguments give the same Result,
+// to the digit. Arrivals, the downstream and the retry jitter draw from
+// streams of their own, so that every policy of a scenario meets the same
+// arrivals.
+func Run(sc Scenario, pol Policy, seed uint64) Result {
+	s := NewScheduler()
+	arrivals := rand.New(rand.NewPCG(seed, 1))
+	down := sc.Model.build(s, rand.New(rand.NewPCG(seed, 2)))
+	jitter := rand.New(rand.NewPCG(seed, 3)) // shared, safe: one goroutine runs at a time
+
+	layers := make([]retry.Option, sc.Layers)
+	for i := range layers {
+		opts := append([]retry.Option{s.Option(), retry.Rand(jitter)}, pol.Layer(i)...)
+		layers[i] = retry.Options(opts...)
+	}
+
+	rec := newRecorder(sc)
+	// call runs layer i of request r, or the downstream below the last.
+	var call func(ctx context.Context, r *request, i int) error
+	call = func(ctx context.Context, r *request, i int) error {
+		if i == len(layers) {
+			c := rec.call(r, s.Elapsed())
+			err := down.Call(ctx)
+			rec.answer(r, c, err == nil, errors.Is(err, ErrOverloaded), s.Elapsed())
+			return err
+		}
+		return retry.Run(ctx, func(ctx context.Context) error { return call(ctx, r, i+1) }, layers[i])
+	}
+	begin := func() {
+		r := rec.begin(s.Elapsed())
+		s.Go(func(ctx context.Context) {
+			err := call(ctx, r, 0)
+			rec.end(r, err == nil, s.Elapsed())
+		})
+	}
+
+	pending := 0 // arrivals scheduled and not yet made
+	for range sc.Clients {
+		if sc.Once {
+			pending++
+			s.At(time.Duration(arrivals.Float64()*float64(sc.Duration)), func() { pending--; begin() })
+			continue
+		}
+		rate := sc.Rate / float64(sc.Clients)
+		var next func()
+		next = func() {
+			t := s.Elapsed() + time.Duration(arrivals.ExpFloat64()/rate*float64(time.Second))
+			if t >= sc.Duration {
+				return
+			}
+			pending++
+			s.At(t, func() { pending--; begin(); next() })
+		}
+		next()
+	}
+
+	s.Run(sc.Duration+drainLimit, func() bool { return pending == 0 && s.Live() == 0 })
+	s.Stop()
+	return rec.result(pol, down)
+}
