@@ -3,6 +3,7 @@ package retry_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 	"time"
@@ -28,6 +29,15 @@ var (
 	rateLimit = classify.MarkRateLimit(errBusy, 0) // no hint
 	unknown   = errMystery                         // the default classifier has no opinion
 )
+
+// zeroSource is a random source that always draws 0, so that jitter, and
+// the spread of a server's hint, are zero.
+type zeroSource struct{}
+
+func (zeroSource) Uint64() uint64 { return 0 }
+
+// noJitter makes a call's random draws zero.
+var noJitter = retry.Rand(rand.New(zeroSource{}))
 
 // statusError is a client's error type with an HTTP status, which the default
 // classifier reads through StatusCode.

@@ -2,6 +2,7 @@ package retry_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -97,7 +98,7 @@ func TestRetryAfterHints(t *testing.T) {
 				f := newOp(tt.err)
 				var rec observe.Recorder
 				start := time.Now()
-				v, err := retry.Do(t.Context(), f.do, append(tt.opts, retry.Subscribe(&rec))...)
+				v, err := retry.Do(t.Context(), f.do, append(tt.opts, noJitter, retry.Subscribe(&rec))...)
 				if v != 42 || err != nil {
 					t.Fatalf("Do(%v) = %v, %v; want 42, nil", tt.opts, v, err)
 				}
@@ -121,7 +122,7 @@ func TestRetryAfterThatDoesNotFitStopsAtOnce(t *testing.T) {
 		f := newOp(classify.MarkRateLimit(errBusy, 30*time.Second))
 		var rec observe.Recorder
 		start := time.Now()
-		_, err := retry.Do(t.Context(), f.do, retry.Deadline(20*time.Second), retry.Subscribe(&rec))
+		_, err := retry.Do(t.Context(), f.do, retry.Deadline(20*time.Second), noJitter, retry.Subscribe(&rec))
 		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errBusy, Class: classify.RateLimit}
 		if diff := diffError(want, err); diff != "" {
 			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
@@ -145,7 +146,7 @@ func TestRetryAfterOfAMinuteDoesNotFitTheDefaultDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newOp(classify.MarkRateLimit(errBusy, time.Minute))
 		var rec observe.Recorder
-		_, err := retry.Do(t.Context(), f.do, retry.Subscribe(&rec))
+		_, err := retry.Do(t.Context(), f.do, noJitter, retry.Subscribe(&rec))
 		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errBusy, Class: classify.RateLimit}
 		if diff := diffError(want, err); diff != "" {
 			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
@@ -158,3 +159,46 @@ func TestRetryAfterOfAMinuteDoesNotFitTheDefaultDeadline(t *testing.T) {
 		}
 	})
 }
+
+// Clients that a server gave the same hint do not all come back at once:
+// each waits at least the hint, and up to a tenth more, at random.
+func TestRetryAfterIsSpreadOverATenthMore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const hint = 10 * time.Second
+		seen := map[time.Duration]bool{}
+		rng := retry.Rand(rand.New(rand.NewPCG(3, 4)))
+		for range 200 {
+			var delay time.Duration
+			f := newOp(classify.MarkRateLimit(errBusy, hint))
+			retry.Do(t.Context(), f.do, rng, retry.Backoff(backoff.Constant(0)),
+				retry.Subscribe(observe.Func(func(e observe.Retry) { delay = e.Delay })))
+			if delay < hint || delay > hint+hint/10 {
+				t.Fatalf("a hint of %v gave a wait of %v; want within [%v, %v]", hint, delay, hint, hint+hint/10)
+			}
+			seen[delay] = true
+		}
+		if len(seen) < 190 {
+			t.Errorf("200 calls given the same hint waited %d distinct times; want them spread", len(seen))
+		}
+	})
+}
+
+// A hint capped at the largest Duration cannot overflow when spread.
+func TestRetryAfterSpreadSaturates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var delay time.Duration
+		f := newOp(classify.MarkRateLimit(errBusy, math.MaxInt64))
+		one := retry.Rand(rand.New(oneSource{}))
+		retry.Do(t.Context(), f.do, one, retry.NoDeadline(), retry.MaxRetryAfter(math.MaxInt64),
+			retry.MaxAttempts(2), retry.Backoff(backoff.Constant(0)),
+			retry.Subscribe(observe.Func(func(e observe.Retry) { delay = e.Delay })))
+		if delay != math.MaxInt64 {
+			t.Errorf("a hint of the largest Duration, spread, gave %v; want %v", delay, time.Duration(math.MaxInt64))
+		}
+	})
+}
+
+// oneSource draws the largest value it can, just below 1.
+type oneSource struct{}
+
+func (oneSource) Uint64() uint64 { return math.MaxUint64 }

@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
@@ -202,18 +203,22 @@ func (r *run) fits(delay time.Duration, now time.Time) bool {
 }
 
 // delay returns the wait before the next attempt: the strategy's delay for
-// class, never negative, or the server's hint capped by MaxRetryAfter if that
-// is longer.
+// class, never negative, or the server's hint if that is longer, capped by
+// MaxRetryAfter and spread over up to a tenth more, so that the clients a
+// server gave the same hint do not all come back at the same instant.
 func (r *run) delay(err error, class classify.Class) time.Duration {
+	u := r.cfg.random()
 	d := r.cfg.strategyFor(class).Delay(backoff.Input{
 		Attempt: r.attempt,
 		Class:   class,
 		Prev:    r.prev,
-		Random:  r.cfg.random(),
+		Random:  u,
 	})
 	d = max(d, 0)
 	if hint, ok := classify.RetryAfter(err); ok {
-		d = max(d, min(hint, r.cfg.maxRetryAfter))
+		hint = min(hint, r.cfg.maxRetryAfter)
+		spread := time.Duration(u * float64(hint/10))
+		d = max(d, min(hint, math.MaxInt64-spread)+spread) // saturating hint+spread
 	}
 	return d
 }

@@ -217,9 +217,10 @@ func (o strategy) apply(c *config) {
 // MaxRetryAfter caps how long the call waits on a server's hint (a
 // Retry-After header, classify.MarkRateLimit, an error's RetryAfter method).
 // A hint is untrusted input: one above d is taken as d. The wait is the
-// longer of the capped hint and the backoff strategy's delay, and like any
-// wait it must end before the deadline, or the call gives up at once. d must
-// be positive.
+// longer of the backoff strategy's delay and the capped hint, spread over up
+// to a tenth more at random so that the clients a server gave the same hint
+// do not all come back at once; like any wait it must end before the
+// deadline, or the call gives up at once. d must be positive.
 //
 // Default: 1 minute.
 func MaxRetryAfter(d time.Duration) Option { return maxRetryAfter(d) }

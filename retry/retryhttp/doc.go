@@ -1,0 +1,106 @@
+// Package retryhttp retries HTTP requests: a [Transport] is an
+// http.RoundTripper that wraps another and sends each request again, with
+// retry.Do, while it fails and the retry loop allows.
+//
+//	client := retryhttp.NewClient(retryhttp.Retry(retry.MaxAttempts(4), retry.Deadline(10*time.Second)))
+//	resp, err := client.Get("https://example.com/users/42")
+//
+// or, over a RoundTripper of your own:
+//
+//	client := &http.Client{Transport: retryhttp.New(myTransport, opts...)}
+//
+// The retry loop is package retry's, configured with its options through
+// [Retry]: attempts, deadline, backoff per class, the cap on a server's
+// Retry-After, subscribers. Without options, its defaults apply: at most 6
+// attempts within 60 seconds, decorrelated jitter from 250ms to 30s.
+//
+// # Which requests are retried
+//
+// A request is retried only if sending it twice is safe: by default (see
+// [IsIdempotent]) if its method is GET, HEAD, OPTIONS, TRACE, PUT or DELETE,
+// or it carries an Idempotency-Key header. [Idempotent] sets another rule.
+// A request that the rule refuses, a POST for instance, is sent once,
+// whatever the classifier makes of its failure, which is Permanent to
+// classify.Default and says why ([ErrNotIdempotent]).
+//
+// # Bodies
+//
+// Each attempt sends the whole body again: the first the request's own,
+// the others a fresh copy from the request's GetBody, which
+// http.NewRequest sets for bodies in memory. A request with a body but no
+// GetBody is sent once and never retried ([ErrBodyNotReplayable]).
+//
+// # Responses
+//
+// A response with a status from 400 to 599 is a failed attempt, whose
+// error is a [*StatusError]. The retry loop's classifier decides what it
+// means; classify.Default reads the status (see classify.HTTPStatus):
+//
+//	408 Request Timeout, 425 Too Early   Transient
+//	409 Conflict                         Concurrency
+//	429 Too Many Requests                RateLimit
+//	500, 502, 503, 504 and other 5xx     ServerError
+//	501, 505, 506, 508, 510, 511         Permanent
+//	other 4xx                            Permanent
+//
+// Every other response is a success, returned at once. Transport errors
+// (the wrapped RoundTripper's errors) go to the classifier as they are,
+// except that an io.EOF, a connection closed before the response, is
+// Transient.
+//
+// The Retry-After header of a 429 or a 503, delay-seconds or an HTTP-date
+// (read by classify.ParseRetryAfter, against the response's Date header),
+// is the server's hint: the next attempt waits at least that long, capped
+// by retry.MaxRetryAfter (1 minute by default), and the loop gives up at
+// once when the wait would not end before its deadline.
+//
+// When the loop retries, it first drains and closes the response it
+// discards: at most 64 KiB, for at most half a second, so that the
+// connection can serve the next attempt. When it gives up on a request that
+// got a response, for whatever reason (the status is Permanent, the
+// attempts are spent, the budget refuses, the next wait would not fit the
+// deadline), RoundTrip returns that last response with a nil error, status
+// and body as the server sent them, just as http.Transport would have. It
+// returns an error only when it has no response to return: the last
+// attempt failed without one, or the request's context ended, or (rarely)
+// the deadline passed during a wait (see [Transport.RoundTrip]).
+//
+// # Timeouts and the response's lifetime
+//
+// retry.AttemptTimeout bounds each attempt until its response headers
+// arrive, and retry.Deadline and the request's context bound the whole
+// call. The body of the response that RoundTrip returns is bounded by the
+// request's context alone: it stays readable, however long it takes to
+// read, until the caller closes it, which also releases the context that
+// the Transport made for it. So close every body, as http.Client's
+// documentation asks.
+//
+// # Budgets
+//
+// Each destination (scheme, host and port) has a retry budget of its own,
+// retry.NewBudget(0.1, 10): its retries are at most 10% of its requests,
+// plus 10, so that a host that is down gets little more than its ordinary
+// traffic, and cannot use up the retries of other hosts. [BudgetPerHost]
+// sets other parameters, [Budget] shares one budget among every
+// destination, [NoBudget] lifts it. A request that the budget refuses
+// returns its last response, or fails with retry.ErrBudgetExhausted.
+//
+// # Events and errors
+//
+// Events carry the name "METHOD host", such as "GET example.com:8080",
+// unless retry.Name sets another. Neither the events nor the errors that a
+// Transport makes contain the URL's path, query or user info: a failed
+// attempt's error is a *StatusError, or the wrapped RoundTripper's error
+// prefixed with the method and host, and a request that fails without a
+// response returns the *retry.Error that says why the loop gave up, with
+// that error as its last.
+//
+// An http.Client, though, wraps every error that its Transport returns in
+// a *url.Error whose text holds the request's URL, query and user name
+// included (it masks the password only). Log [Redact] of such an error when
+// URLs may carry secrets.
+//
+// A *retry.Error is Permanent to an outer retry loop, so that a call that
+// the Transport gave up on is not retried again by a caller that retries
+// too; a response that RoundTrip returns is the caller's to judge.
+package retryhttp

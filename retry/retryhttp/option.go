@@ -1,0 +1,185 @@
+package retryhttp
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+// An Option configures a Transport. Options apply in order, when New is
+// called: for a setting the last one wins; the retry options of Retry add
+// up. Every Option prints itself as the call that made it, such as
+// "NoBudget()".
+type Option interface {
+	apply(t *Transport)
+	String() string
+}
+
+// Retry sets how requests are retried, with the options of package retry:
+// attempts, deadline, backoff, classifier, subscribers and the rest. They
+// apply after the Transport's own defaults, so they override them: a
+// retry.Name replaces the name "METHOD host", and a retry.Budget or
+// retry.NoBudget replaces the budget of BudgetPerHost, Budget or NoBudget.
+// Several Retry options add up, in order, as if they were one.
+//
+// retry.AttemptTimeout bounds each attempt until its response headers
+// arrive; the body of the response that RoundTrip returns lives on until
+// the caller closes it (see the package documentation).
+//
+// Default: none; package retry's defaults apply.
+func Retry(opts ...retry.Option) Option {
+	return &retryOptions{append([]retry.Option(nil), opts...)}
+}
+
+// retryOptions is a pointer, so that it compares equal to itself alone.
+type retryOptions struct{ opts []retry.Option }
+
+func (o *retryOptions) String() string {
+	s := "Retry("
+	for i, r := range o.opts {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(r)
+	}
+	return s + ")"
+}
+
+func (o *retryOptions) apply(t *Transport) {
+	for i, r := range o.opts {
+		if r == nil {
+			t.fail(o, "option "+strconv.Itoa(i)+" is nil")
+			return
+		}
+	}
+	t.retryOpts = append(t.retryOpts, o.opts...)
+}
+
+// Idempotent sets the rule that says whether a request may be sent more
+// than once. A request for which it returns false is sent once and never
+// retried, and the failure it meets says so (ErrNotIdempotent). Extend the
+// default rule rather than replace it, unless you mean to:
+//
+//	retryhttp.Idempotent(func(r *http.Request) bool {
+//		return retryhttp.IsIdempotent(r) || r.URL.Path == "/search" // a POST that only reads
+//	})
+//
+// The rule is called once per request, on the goroutine of RoundTrip, and
+// must be safe for concurrent use. Whatever it says, a request whose body
+// cannot be replayed is sent only once.
+//
+// Default: IsIdempotent.
+func Idempotent(rule func(*http.Request) bool) Option { return idempotent{rule} }
+
+type idempotent struct{ rule func(*http.Request) bool }
+
+func (o idempotent) String() string {
+	if o.rule == nil {
+		return "Idempotent(nil)"
+	}
+	return "Idempotent(…)"
+}
+
+func (o idempotent) apply(t *Transport) {
+	if o.rule == nil {
+		t.fail(o, "rule is nil")
+		return
+	}
+	t.idempotent = o.rule
+}
+
+// IsIdempotent is the default rule of Idempotent: it reports whether req's
+// method is one that RFC 9110 defines as idempotent (GET, HEAD, OPTIONS,
+// TRACE, PUT, DELETE; an empty method is GET) or req carries an
+// Idempotency-Key header, with which the client asks the server to apply a
+// repeated request only once.
+func IsIdempotent(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace,
+		http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return len(req.Header.Values("Idempotency-Key")) > 0
+}
+
+// The default of BudgetPerHost: retries within 10% of the calls to a
+// destination, plus 10.
+const (
+	defaultBudgetRatio = 0.1
+	defaultBudgetBurst = 10
+)
+
+// BudgetPerHost gives each destination (scheme, host and port) a
+// retry.Budget of its own, made with retry.NewBudget(ratio, burst) at its
+// first request and kept for the life of the Transport, so that a host that
+// is down cannot use up the retries of the others. Invalid parameters make
+// every request fail with retry.ErrInvalidOption before it is sent.
+//
+// The Transport keeps one budget per destination it has ever called: a
+// client that calls an unbounded number of hosts, such as a crawler, should
+// share one Budget or use NoBudget instead.
+//
+// Default: BudgetPerHost(0.1, 10).
+func BudgetPerHost(ratio float64, burst int) Option {
+	return budgetPolicy{kind: perHost, custom: true, ratio: ratio, burst: burst}
+}
+
+// Budget makes every request share b, whatever its destination: use it to
+// share one budget among Transports, or among the Transports and other
+// callers of one dependency. b must not be nil.
+//
+// Default: BudgetPerHost(0.1, 10).
+func Budget(b *retry.Budget) Option { return budgetPolicy{kind: shared, shared: b} }
+
+// NoBudget lifts the retry budget: each request's retries are bounded by
+// its attempt caps and deadline alone.
+//
+// Default: BudgetPerHost(0.1, 10).
+func NoBudget() Option { return budgetPolicy{kind: none} }
+
+type budgetKind uint8
+
+const (
+	perHost budgetKind = iota // the zero value: the default
+	shared
+	none
+)
+
+// budgetPolicy is the budget option; its zero value is the default,
+// BudgetPerHost(0.1, 10).
+type budgetPolicy struct {
+	kind   budgetKind
+	custom bool    // perHost: ratio and burst were given
+	ratio  float64 // perHost, if custom
+	burst  int     // perHost, if custom
+	shared *retry.Budget
+}
+
+func (o budgetPolicy) String() string {
+	switch o.kind {
+	case shared:
+		return fmt.Sprintf("Budget(%v)", o.shared)
+	case none:
+		return "NoBudget()"
+	}
+	ratio, burst := o.params()
+	return "BudgetPerHost(" + strconv.FormatFloat(ratio, 'g', -1, 64) + ", " + strconv.Itoa(burst) + ")"
+}
+
+// params returns the ratio and burst of a per-host budget.
+func (o budgetPolicy) params() (float64, int) {
+	if !o.custom {
+		return defaultBudgetRatio, defaultBudgetBurst
+	}
+	return o.ratio, o.burst
+}
+
+func (o budgetPolicy) apply(t *Transport) {
+	if o.kind == shared && o.shared == nil {
+		t.fail(o, "budget is nil (NoBudget lifts the budget)")
+		return
+	}
+	t.budget = o
+}

@@ -1,0 +1,356 @@
+package retryhttp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+// A Transport is an http.RoundTripper that retries the requests it is
+// given through another RoundTripper, with retry.Do: see the package
+// documentation for what it retries and how.
+//
+// The zero value is a Transport with the defaults over
+// http.DefaultTransport. A Transport is safe for concurrent use, as every
+// RoundTripper must be; share one per client, so that its retry budgets
+// see all of the client's traffic. It must not be copied after first use.
+type Transport struct {
+	next       http.RoundTripper            // nil: http.DefaultTransport
+	retryOpts  []retry.Option               // as Retry gave them, until New bundles them
+	retry      retry.Option                 // the bundle; nil: none
+	idempotent func(req *http.Request) bool // nil: IsIdempotent
+	budget     budgetPolicy                 // the zero value: BudgetPerHost(0.1, 10)
+	budgets    sync.Map                     // per-host budgets: destination → *retry.Budget
+	err        error                        // the first invalid option
+}
+
+// New returns a Transport that sends requests through next, or through
+// http.DefaultTransport if next is nil, and retries them as opts say.
+// Invalid options do not make New fail: every request fails instead,
+// before it is sent, with an error that names the option and matches
+// retry.ErrInvalidOption.
+//
+//	client := &http.Client{Transport: retryhttp.New(nil, retryhttp.Retry(retry.MaxAttempts(3)))}
+func New(next http.RoundTripper, opts ...Option) *Transport {
+	t := &Transport{next: next}
+	for i, o := range opts {
+		if o == nil {
+			t.fail(nil, "option "+strconv.Itoa(i)+" is nil")
+			continue
+		}
+		o.apply(t)
+	}
+	if len(t.retryOpts) > 0 {
+		t.retry, t.retryOpts = retry.Options(t.retryOpts...), nil
+	}
+	return t
+}
+
+// NewClient returns an *http.Client whose Transport is New(nil, opts...):
+// it retries through http.DefaultTransport, and has no timeout of its own
+// (bound each request with its context, or with retry.Deadline, which
+// bounds the retries but not the reading of the last response's body).
+func NewClient(opts ...Option) *http.Client {
+	return &http.Client{Transport: New(nil, opts...)}
+}
+
+// fail records that option o is invalid, unless an earlier one was.
+func (t *Transport) fail(o Option, reason string) {
+	if t.err == nil {
+		name := "Option"
+		if o != nil {
+			name = o.String()
+		}
+		t.err = &optionError{option: name, reason: reason}
+	}
+}
+
+// CloseIdleConnections closes the idle connections of the Transport's
+// RoundTripper, if it has such a method; http.Client's method of that name
+// calls it.
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.transport().(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+func (t *Transport) transport() http.RoundTripper {
+	if t.next == nil {
+		return http.DefaultTransport
+	}
+	return t.next
+}
+
+// RoundTrip sends req, and sends it again while it fails and the retry
+// loop allows: see the package documentation. It returns the first
+// response that does not fail, or, when the loop gives up after an attempt
+// that got a response, that response, whatever its status, readable. It
+// returns an error when it has no response to return: the last attempt
+// failed without one; or the request's context ended; or the loop, having
+// discarded the last response to retry, stopped before the retry, because
+// the deadline passed during the wait; or an option is invalid.
+//
+// RoundTrip does not modify req, and closes its body, as a RoundTripper
+// must, even on errors.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.err != nil {
+		closeBody(req)
+		return nil, t.err
+	}
+	if req.URL == nil {
+		closeBody(req)
+		return nil, errors.New("retryhttp: request has no URL")
+	}
+	c := &call{t: t, req: req, ctx: req.Context(), method: req.Method, host: req.URL.Host}
+	if c.method == "" {
+		c.method = http.MethodGet
+	}
+	c.reason = t.reasonNotToRetry(req)
+	defer c.discard() // a response nobody takes, on an error or a panic
+	resp, err := retry.Do(c.ctx, c.attempt, t.options(c)...)
+	if !c.sent {
+		closeBody(req) // the loop gave up before the first attempt
+	}
+	switch {
+	case err == nil:
+		return resp, nil
+	case c.last != nil && c.ctx.Err() == nil:
+		// The loop gave up on the response it kept: hand it over.
+		resp, cancel := c.last, c.lastCancel
+		c.last, c.lastCancel = nil, nil
+		return c.keep(resp, cancel), nil
+	}
+	return nil, err
+}
+
+// reasonNotToRetry returns why req must be sent only once, or nil if it may
+// be sent again.
+func (t *Transport) reasonNotToRetry(req *http.Request) error {
+	rule := t.idempotent
+	if rule == nil {
+		rule = IsIdempotent
+	}
+	switch {
+	case !rule(req):
+		return ErrNotIdempotent
+	case hasBody(req) && req.GetBody == nil:
+		return ErrBodyNotReplayable
+	}
+	return nil
+}
+
+// options returns the retry options of c: the Transport's defaults first,
+// so that the user's options override them, then the user's, then what no
+// option may override.
+func (t *Transport) options(c *call) []retry.Option {
+	opts := make([]retry.Option, 0, 5)
+	// c drains the response it discards before the user's subscribers
+	// hear of the retry.
+	opts = append(opts, retry.Name(c.method+" "+c.host), retry.Subscribe(c))
+	opts = append(opts, t.budgetFor(c.req.URL))
+	if t.retry != nil {
+		opts = append(opts, t.retry)
+	}
+	if c.reason != nil {
+		// Whatever a classifier makes of the failure, there is no second
+		// attempt.
+		opts = append(opts, retry.MaxAttempts(1))
+	}
+	return opts
+}
+
+// budgetFor returns the budget option of a request to u: always one, so
+// that no default of package retry applies in its place.
+func (t *Transport) budgetFor(u *url.URL) retry.Option {
+	switch t.budget.kind {
+	case none:
+		return retry.NoBudget()
+	case shared:
+		return t.budget.shared
+	}
+	key := destination(u)
+	if b, ok := t.budgets.Load(key); ok {
+		return b.(*retry.Budget)
+	}
+	b, _ := t.budgets.LoadOrStore(key, retry.NewBudget(t.budget.params()))
+	return b.(*retry.Budget)
+}
+
+// destination returns the scheme, host and port of u, with the scheme's
+// default port if u has none, in lower case: "https://example.com:443".
+func destination(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// call is the state of one RoundTrip.
+type call struct {
+	t            *Transport
+	req          *http.Request
+	ctx          context.Context // req's
+	method, host string
+	reason       error // why req must be sent only once; nil if it may be sent again
+	sent         bool  // req's own body went to an attempt, which closes it
+
+	// The last attempt's response, which had a failing status, and the
+	// cancel function of its context: the loop may retry, and the Retry
+	// event discards it, or give up, and RoundTrip returns it.
+	last       *http.Response
+	lastCancel context.CancelCauseFunc
+}
+
+// attempt is the operation that retry.Do calls: one attempt at c.req.
+func (c *call) attempt(actx context.Context) (*http.Response, error) {
+	c.discard() // the Retry event did, unless a subscriber panicked
+	first := !c.sent
+	c.sent = true
+	body, err := c.body(first)
+	if err != nil {
+		return nil, classify.MarkPermanent(c.transportError(err))
+	}
+	// The request's context is the caller's, not the attempt's: the loop
+	// cancels the attempt's context when the attempt returns, which would
+	// cut off the body of the response that RoundTrip returns. The
+	// attempt's context bounds the attempt until its response arrives,
+	// through stop; the request's own is cancelled when its response is
+	// discarded, or when the caller closes the body.
+	ctx, cancel := context.WithCancelCause(c.ctx)
+	handedOver := false // cancel goes with the response, whose owner calls it
+	defer func() {
+		if !handedOver { // also when the RoundTripper panics
+			cancel(nil)
+		}
+	}()
+	var stop func() bool
+	if actx.Done() != c.ctx.Done() { // retry.AttemptTimeout, or retry.Deadline with it
+		stop = context.AfterFunc(actx, func() { cancel(context.Cause(actx)) })
+	}
+	r := c.req.WithContext(ctx)
+	r.Body = body
+	resp, err := c.t.transport().RoundTrip(r)
+	if stop != nil && !stop() && err == nil {
+		// The attempt's time ran out as its response came: its body is
+		// cut off.
+		closeResponse(resp)
+		resp, err = nil, context.Cause(actx)
+	}
+	switch {
+	case err != nil:
+		return nil, c.failure(c.transportError(err))
+	case resp == nil: // a broken RoundTripper
+		err := fmt.Errorf("retryhttp: %T returned a nil response and a nil error", c.t.transport())
+		return nil, c.failure(c.transportError(err))
+	}
+	handedOver = true
+	if resp.StatusCode < 400 || resp.StatusCode > 599 {
+		return c.keep(resp, cancel), nil
+	}
+	c.last, c.lastCancel = resp, cancel
+	return nil, c.failure(newStatusError(c, resp, time.Now()))
+}
+
+// body returns the body of an attempt at c.req: its own at the first, a
+// fresh copy from GetBody at the others.
+func (c *call) body(first bool) (io.ReadCloser, error) {
+	switch {
+	case first || !hasBody(c.req):
+		return c.req.Body, nil
+	case c.req.GetBody == nil: // reasonNotToRetry prevents it
+		return nil, ErrBodyNotReplayable
+	}
+	body, err := c.req.GetBody()
+	if err != nil {
+		return nil, fmt.Errorf("retryhttp: GetBody: %w", err)
+	}
+	return body, nil
+}
+
+// transportError returns err, an attempt's error without a response,
+// naming c's method and host. An io.EOF from a RoundTripper means that the
+// server closed the connection before it answered: it is Transient. (An
+// http.Client wraps it in a *url.Error, which classify.Default knows; a
+// RoundTripper sees it bare.)
+func (c *call) transportError(err error) error {
+	e := &transportError{method: c.method, host: c.host, err: err}
+	if errors.Is(err, io.EOF) {
+		return classify.MarkTransient(e)
+	}
+	return e
+}
+
+// failure returns err, the error of a failed attempt, marked Permanent if
+// c.req must not be sent again.
+func (c *call) failure(err error) error {
+	if c.reason != nil {
+		return &notRetried{reason: c.reason, err: err}
+	}
+	return err
+}
+
+// Handle discards the last response when the loop is about to retry: no
+// Retry event is sent after the last attempt, so the response of the last
+// attempt is never discarded here.
+func (c *call) Handle(context.Context, observe.Event) { c.discard() }
+
+// Kinds returns the Retry kind alone.
+func (c *call) Kinds() observe.Set { return observe.SetOf(observe.KindRetry) }
+
+// discard drains and closes the last response, if there is one, and
+// cancels its context.
+func (c *call) discard() {
+	if c.last == nil {
+		return
+	}
+	resp, cancel := c.last, c.lastCancel
+	c.last, c.lastCancel = nil, nil
+	drain(resp, cancel)
+	cancel(errDiscarded)
+}
+
+var errDiscarded = errors.New("retryhttp: response discarded")
+
+// keep returns resp, the response RoundTrip returns, with a body that
+// cancels cancel, its request's context, when it is closed.
+func (c *call) keep(resp *http.Response, cancel context.CancelCauseFunc) *http.Response {
+	resp.Request = c.req
+	if resp.Body == nil || resp.Body == http.NoBody {
+		cancel(nil) // nothing to read: the context has done its work
+		return resp
+	}
+	resp.Body = withCancel(resp.Body, cancel)
+	return resp
+}
+
+// hasBody reports whether req has a body to send.
+func hasBody(req *http.Request) bool {
+	return req.Body != nil && req.Body != http.NoBody
+}
+
+// closeBody closes req's body, as a RoundTripper must even when it sends
+// nothing.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
