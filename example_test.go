@@ -45,7 +45,8 @@ func (s *flakyUsers) Get(ctx context.Context, id int) (User, error) {
 }
 
 // A typed retry with a bundle of options that another package exports
-// (shared.Idempotent: five attempts within 30s, jittered backoff), overridden
+// (shared.Idempotent: five attempts within 30s, jittered backoff, a retry
+// budget), overridden
 // at the call site, and a subscriber that prints each retry. The override of
 // Backoff keeps this example from waiting.
 func Example() {

@@ -13,9 +13,11 @@ import (
 )
 
 // Idempotent is how calls that are safe to repeat are retried: up to five
-// attempts within 30 seconds, decorrelated jitter, and a longer backoff when
-// the server says it is overloaded.
+// attempts within 30 seconds, decorrelated jitter, a longer backoff when the
+// server says it is overloaded, and retries bounded to a tenth of the
+// traffic by a budget that every call of the bundle shares.
 var Idempotent = retry.Options(
+	retry.NewBudget(0.1, 10),
 	retry.MaxAttempts(5),
 	retry.Deadline(30*time.Second),
 	retry.Backoff(backoff.DecorrelatedJitter(100*time.Millisecond, 5*time.Second)),
