@@ -7,6 +7,8 @@
 //
 //   - [github.com/reflexio-go/reflexio/retry]: Do and Run, the options, the
 //     error that says why a call gave up.
+//   - [github.com/reflexio-go/reflexio/retry/retryhttp]: an http.RoundTripper
+//     that retries, with a retry budget per host.
 //   - [github.com/reflexio-go/reflexio/classify]: error classes, classifiers
 //     and markers.
 //   - [github.com/reflexio-go/reflexio/backoff]: jittered backoff strategies

@@ -12,7 +12,8 @@
 // The retry loop is package retry's, configured with its options through
 // [Retry]: attempts, deadline, backoff per class, the cap on a server's
 // Retry-After, subscribers. Without options, its defaults apply: at most 6
-// attempts within 60 seconds, decorrelated jitter from 250ms to 30s.
+// attempts, a deadline 60 seconds after the first failure, decorrelated
+// jitter from 250ms to 30s, and a retry budget per host (see BudgetPerHost).
 //
 // # Which requests are retried
 //
