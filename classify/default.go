@@ -17,8 +17,11 @@ import (
 //     MarkTransient, …, or any error implementing Classed) decides. A marker
 //     anywhere in the tree beats a status code at its top. A class that is
 //     not one of the constants reads as Unknown.
-//  2. Status codes, through small interfaces, so that clients' error types
-//     classify with no adapter: an HTTP status from StatusCode() int or
+//  2. Codes, through small interfaces, so that clients' error types
+//     classify with no adapter: a cloud service's error code from
+//     ErrorCode() string, as the AWS SDK's errors have it (see
+//     ServiceErrorCode; it comes first because AWS throttling answers with
+//     HTTP 400), then an HTTP status from StatusCode() int or
 //     HTTPStatusCode() int (see HTTPStatus), then a SQLSTATE from
 //     SQLState() string (see SQLState). A code the tables do not know, such
 //     as 200 or "00000", has no opinion.
@@ -81,9 +84,18 @@ type (
 		error
 		SQLState() string
 	}
+	errorCoder interface {
+		error
+		ErrorCode() string
+	}
 )
 
 func byCode(err error) Class {
+	if e, ok := errors.AsType[errorCoder](err); ok {
+		if c := ServiceErrorCode(e.ErrorCode()); c != Unknown {
+			return c
+		}
+	}
 	if e, ok := errors.AsType[statusCoder](err); ok {
 		if c := HTTPStatus(e.StatusCode()); c != Unknown {
 			return c
@@ -96,6 +108,39 @@ func byCode(err error) Class {
 	}
 	if e, ok := errors.AsType[sqlStater](err); ok {
 		return SQLState(e.SQLState())
+	}
+	return Unknown
+}
+
+// ServiceErrorCode returns the class of a cloud service's error code, as the
+// AWS SDK reports it through an ErrorCode() string method:
+//
+//	Throttling, ThrottlingException, ThrottledException,
+//	RequestThrottled, RequestThrottledException, TooManyRequestsException,
+//	RequestLimitExceeded, ProvisionedThroughputExceededException,
+//	BandwidthLimitExceeded, LimitExceededException, SlowDown,
+//	EC2ThrottledException, PriorRequestNotComplete,
+//	TransactionInProgressException                              RateLimit
+//	RequestTimeout, RequestTimeoutException                     Transient
+//	InternalError, InternalFailure, InternalServerError,
+//	ServiceUnavailable                                          ServerError
+//	anything else                                               Unknown
+//
+// Unknown codes have no opinion, so the error's HTTP status, if it has one,
+// decides.
+func ServiceErrorCode(code string) Class {
+	switch code {
+	case "Throttling", "ThrottlingException", "ThrottledException",
+		"RequestThrottled", "RequestThrottledException", "TooManyRequestsException",
+		"RequestLimitExceeded", "ProvisionedThroughputExceededException",
+		"BandwidthLimitExceeded", "LimitExceededException", "SlowDown",
+		"EC2ThrottledException", "PriorRequestNotComplete",
+		"TransactionInProgressException":
+		return RateLimit
+	case "RequestTimeout", "RequestTimeoutException":
+		return Transient
+	case "InternalError", "InternalFailure", "InternalServerError", "ServiceUnavailable":
+		return ServerError
 	}
 	return Unknown
 }
