@@ -16,5 +16,10 @@
 //   - [github.com/reflexio-go/reflexio/observe]: typed events and
 //     subscribers, with slog and test adapters.
 //
+// Integrations with heavier dependencies are nested modules of their own:
+// retry/retrygrpc (gRPC interceptors), retry/retrypg (PostgreSQL
+// transactions with pgx), observe/otelobserve (OpenTelemetry) and
+// observe/promobserve (Prometheus).
+//
 // The examples of this package tell the whole story.
 package reflexio

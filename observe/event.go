@@ -25,29 +25,35 @@ type Event interface {
 	// event type.
 	Kind() Kind
 
-	fields() fields // seals the set of event types
+	info() Info // seals the set of event types
 }
 
-// fields are the fields that events share, for code that handles every
-// event alike. has says which of the optional ones the event has.
-type fields struct {
-	op      string
-	attempt int
-	elapsed time.Duration
-	class   classify.Class
-	err     error
-	delay   time.Duration
-	cause   error
-	has     has
+// Info holds what events have in common, for code that handles every event
+// alike, such as a logger or a metrics exporter: InfoOf reads it from any
+// event, with no type switch, including event types added later.
+type Info struct {
+	Operation string
+	Attempt   int
+	Elapsed   time.Duration
+
+	// Failed reports that the event follows a failed attempt, whose class
+	// and error are Class and Err. It is false for Success, and for a call
+	// that ended before its first attempt.
+	Failed bool
+	Class  classify.Class
+	Err    error
+
+	// Delay is the wait the event tells of (Retry, BudgetExhausted, and a
+	// DeadlineExceeded whose wait did not fit), zero for the others.
+	Delay time.Duration
+
+	// Cause is context.Cause of the caller's context, for the events of a
+	// call that ended because the context was done.
+	Cause error
 }
 
-type has uint8
-
-const (
-	hasFailure has = 1 << iota // class and err
-	hasDelay
-	hasCause
-)
+// InfoOf returns what e has in common with every event.
+func InfoOf(e Event) Info { return e.info() }
 
 // Success is sent when an attempt succeeded; the call returns its value.
 type Success struct {
@@ -180,52 +186,40 @@ func (BudgetExhausted) Kind() Kind { return KindBudgetExhausted }
 // Kind returns KindCancelled.
 func (Cancelled) Kind() Kind { return KindCancelled }
 
-func (e Success) fields() fields {
-	return fields{op: e.Operation, attempt: e.Attempt, elapsed: e.Elapsed}
+func (e Success) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed}
 }
 
-func (e Retry) fields() fields {
-	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, nil, hasFailure | hasDelay}
+func (e Retry) info() Info {
+	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, e.Delay, nil}
 }
 
-func (e PermanentFailure) fields() fields {
-	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, nil, hasFailure}
+func (e PermanentFailure) info() Info {
+	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, 0, nil}
 }
 
-func (e MaxAttemptsExceeded) fields() fields {
-	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, nil, hasFailure}
+func (e MaxAttemptsExceeded) info() Info {
+	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, 0, nil}
 }
 
-func (e MaxUnknownAttemptsExceeded) fields() fields {
-	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, nil, hasFailure}
+func (e MaxUnknownAttemptsExceeded) info() Info {
+	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, 0, nil}
 }
 
-func (e MaxClassAttemptsExceeded) fields() fields {
-	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, nil, hasFailure}
+func (e MaxClassAttemptsExceeded) info() Info {
+	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, 0, nil}
 }
 
-func (e DeadlineExceeded) fields() fields {
-	f := fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, e.Cause, 0}
-	if e.Err != nil { // nil when no attempt ran: there is no failure to tell of
-		f.has |= hasFailure
-	}
-	if e.Delay > 0 {
-		f.has |= hasDelay
-	}
-	if e.Cause != nil {
-		f.has |= hasCause
-	}
-	return f
+// A DeadlineExceeded or Cancelled has no Err when no attempt ran: then there
+// is no failure to tell of.
+func (e DeadlineExceeded) info() Info {
+	return Info{e.Operation, e.Attempt, e.Elapsed, e.Err != nil, e.Class, e.Err, e.Delay, e.Cause}
 }
 
-func (e BudgetExhausted) fields() fields {
-	return fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, e.Delay, nil, hasFailure | hasDelay}
+func (e BudgetExhausted) info() Info {
+	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, e.Delay, nil}
 }
 
-func (e Cancelled) fields() fields {
-	f := fields{e.Operation, e.Attempt, e.Elapsed, e.Class, e.Err, 0, e.Cause, hasCause}
-	if e.Err != nil { // nil when no attempt ran: there is no failure to tell of
-		f.has |= hasFailure
-	}
-	return f
+func (e Cancelled) info() Info {
+	return Info{e.Operation, e.Attempt, e.Elapsed, e.Err != nil, e.Class, e.Err, 0, e.Cause}
 }

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
 )
@@ -66,6 +69,37 @@ func TestEventsHelper(t *testing.T) {
 	for i, e := range events() {
 		if got, want := e.Kind(), observe.Kind(i+1); got != want {
 			t.Errorf("events()[%d].Kind() = %v; want %v", i, got, want)
+		}
+	}
+}
+
+func TestInfoOf(t *testing.T) {
+	want := []observe.Info{
+		{Operation: "users.get", Attempt: 3, Elapsed: 750 * time.Millisecond},
+		{Operation: "users.get", Attempt: 1, Elapsed: 10 * time.Millisecond, Failed: true, Class: classify.Transient, Err: errReset, Delay: 250 * time.Millisecond},
+		{Operation: "users.get", Attempt: 2, Elapsed: time.Second, Failed: true, Class: classify.Permanent, Err: errDenied},
+		{Operation: "users.get", Attempt: 6, Elapsed: 9 * time.Second, Failed: true, Class: classify.ServerError, Err: errReset},
+		{Operation: "users.get", Attempt: 2, Elapsed: 300 * time.Millisecond, Failed: true, Class: classify.Unknown, Err: errReset},
+		{Operation: "users.get", Attempt: 4, Elapsed: 5 * time.Second, Failed: true, Class: classify.RateLimit, Err: errReset},
+		{Operation: "users.get", Attempt: 5, Elapsed: 29 * time.Second, Failed: true, Class: classify.Transient, Err: errReset, Delay: 2 * time.Second},
+		{Operation: "users.get", Attempt: 2, Elapsed: 400 * time.Millisecond, Failed: true, Class: classify.Transient, Err: errReset, Cause: errStop},
+		{Operation: "users.get", Attempt: 1, Elapsed: 20 * time.Millisecond, Failed: true, Class: classify.ServerError, Err: errReset, Delay: 300 * time.Millisecond},
+	}
+	var got []observe.Info
+	for _, e := range events() {
+		got = append(got, observe.InfoOf(e))
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateErrors()); diff != "" {
+		t.Errorf("InfoOf of every event (-want +got):\n%s", diff)
+	}
+
+	// Before any attempt, there is no failure to tell of.
+	for _, e := range []observe.Event{
+		observe.DeadlineExceeded{Operation: "q", Cause: errStop},
+		observe.Cancelled{Operation: "q", Cause: errStop},
+	} {
+		if info := observe.InfoOf(e); info.Failed || info.Cause != errStop {
+			t.Errorf("InfoOf(%#v) = %+v; want Failed false and the cause", e, info)
 		}
 	}
 }

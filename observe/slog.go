@@ -57,17 +57,22 @@ func (s slogSubscriber) Handle(ctx context.Context, e Event) {
 
 // attrs returns e's fields as slog attributes.
 func attrs(e Event) []slog.Attr {
-	f := e.fields()
+	f := InfoOf(e)
 	as := make([]slog.Attr, 0, 7)
-	as = append(as, slog.String(keyOp, f.op), slog.Int(keyAttempt, f.attempt))
-	if f.has&hasFailure != 0 {
-		as = append(as, slog.String(keyClass, f.class.String()), slog.Any(keyErr, f.err))
+	as = append(as, slog.String(keyOp, f.Operation), slog.Int(keyAttempt, f.Attempt))
+	if f.Failed {
+		as = append(as, slog.String(keyClass, f.Class.String()), slog.Any(keyErr, f.Err))
 	}
-	if f.has&hasDelay != 0 {
-		as = append(as, slog.Duration(keyDelay, f.delay))
+	switch e.(type) {
+	case Retry, BudgetExhausted: // a wait, even of zero
+		as = append(as, slog.Duration(keyDelay, f.Delay))
+	default:
+		if f.Delay > 0 {
+			as = append(as, slog.Duration(keyDelay, f.Delay))
+		}
 	}
-	if f.has&hasCause != 0 {
-		as = append(as, slog.Any(keyCause, f.cause))
+	if f.Cause != nil {
+		as = append(as, slog.Any(keyCause, f.Cause))
 	}
-	return append(as, slog.Duration(keyElapsed, f.elapsed))
+	return append(as, slog.Duration(keyElapsed, f.Elapsed))
 }

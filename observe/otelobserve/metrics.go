@@ -1,0 +1,207 @@
+package otelobserve
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+)
+
+// ScopeName is the name of the instrumentation scope, the meter, that
+// Metrics records with: the package's import path.
+const ScopeName = "github.com/reflexio-go/reflexio/observe/otelobserve"
+
+// The metric names. See the package documentation for what each counts.
+const (
+	MetricCalls          = "reflexio.retry.calls"
+	MetricAttempts       = "reflexio.retry.attempts"
+	MetricCallDuration   = "reflexio.retry.call.duration"
+	MetricDelay          = "reflexio.retry.delay"
+	MetricBudgetRefusals = "reflexio.retry.budget.refusals"
+)
+
+// The attribute keys of the metrics and span events, besides
+// semconv.ErrorTypeKey ("error.type"), which holds the class of a failed
+// attempt.
+const (
+	// OperationKey is the operation's name, set with retry.Name. It is
+	// left out when the call has no name.
+	OperationKey = attribute.Key("reflexio.operation.name")
+
+	// OutcomeKey is how a call ended: "success", or why it stopped, such as
+	// "max_attempts_exceeded" (observe.Kind's String).
+	OutcomeKey = attribute.Key("reflexio.outcome")
+)
+
+// buckets are the explicit bucket boundaries, in seconds, that Metrics
+// advises for its two histograms, from a few milliseconds to the two
+// minutes that a call with the default deadline may last. A view of the
+// MeterProvider can set others.
+var buckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+
+// maxCached bounds the attribute sets that a Metrics keeps, so that a
+// program that puts ids into operation names costs allocations, not memory
+// without end.
+const maxCached = 1024
+
+// Metrics is a Subscriber that records what the retry calls it observes did
+// as OpenTelemetry metrics: the calls by outcome, their attempts and
+// durations, the delays of their retries, and the retries that a budget
+// refused. The package documentation defines each metric.
+//
+// Make one with NewMetrics, for a MeterProvider, and subscribe it to every
+// call it should count: retry.Subscribe(m), alone or in a bundle. A Metrics
+// is safe for concurrent use; one serves any number of calls at once.
+// Recording an event allocates nothing once its attribute set has been seen.
+type Metrics struct {
+	calls    metric.Int64Counter
+	attempts metric.Int64Counter
+	duration metric.Float64Histogram
+	delay    metric.Float64Histogram
+	refusals metric.Int64Counter
+
+	sets   sync.Map // setKey → *options
+	cached atomic.Int64
+}
+
+// NewMetrics returns a Metrics that records with a meter of mp named
+// ScopeName. A nil mp means the global MeterProvider (otel.GetMeterProvider)
+// as it is when NewMetrics is called. It fails only if mp fails to make an
+// instrument, with an error that wraps mp's.
+func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	meter := mp.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
+	m := &Metrics{}
+	var err error
+	if m.calls, err = meter.Int64Counter(MetricCalls,
+		metric.WithUnit("{call}"),
+		metric.WithDescription("Retry calls that ended, by outcome."),
+	); err != nil {
+		return nil, instrumentError(MetricCalls, err)
+	}
+	if m.attempts, err = meter.Int64Counter(MetricAttempts,
+		metric.WithUnit("{attempt}"),
+		metric.WithDescription("Attempts made by retry calls that ended, by the call's outcome."),
+	); err != nil {
+		return nil, instrumentError(MetricAttempts, err)
+	}
+	if m.duration, err = meter.Float64Histogram(MetricCallDuration,
+		metric.WithUnit("s"),
+		metric.WithDescription("Duration of retry calls, waits included, by outcome."),
+		metric.WithExplicitBucketBoundaries(buckets...),
+	); err != nil {
+		return nil, instrumentError(MetricCallDuration, err)
+	}
+	if m.delay, err = meter.Float64Histogram(MetricDelay,
+		metric.WithUnit("s"),
+		metric.WithDescription("Wait before each retry, by the class of the failure retried."),
+		metric.WithExplicitBucketBoundaries(buckets...),
+	); err != nil {
+		return nil, instrumentError(MetricDelay, err)
+	}
+	if m.refusals, err = meter.Int64Counter(MetricBudgetRefusals,
+		metric.WithUnit("{retry}"),
+		metric.WithDescription("Retries that a retry budget refused, ending their call."),
+	); err != nil {
+		return nil, instrumentError(MetricBudgetRefusals, err)
+	}
+	return m, nil
+}
+
+// instrumentError is NewMetrics's error when mp fails to make an instrument.
+func instrumentError(name string, err error) error {
+	return fmt.Errorf("otelobserve: making %s: %w", name, err)
+}
+
+// Handle records e.
+func (m *Metrics) Handle(ctx context.Context, e observe.Event) {
+	f, ok := fieldsOf(e)
+	if !ok {
+		return
+	}
+	k := e.Kind()
+	if k == observe.KindRetry {
+		m.delay.Record(ctx, f.Delay.Seconds(), m.options(f, 0).record...)
+		return
+	}
+	// Every other event ends a call.
+	o := m.options(f, k)
+	m.calls.Add(ctx, 1, o.add...)
+	m.attempts.Add(ctx, int64(f.Attempt), o.add...)
+	m.duration.Record(ctx, f.Elapsed.Seconds(), o.record...)
+	if k == observe.KindBudgetExhausted {
+		m.refusals.Add(ctx, 1, m.options(f, 0).add...)
+	}
+}
+
+// Kinds returns every kind of event: each one that ends a call counts the
+// call, and Retry records a delay.
+func (m *Metrics) Kinds() observe.Set { return kinds }
+
+// String returns "otelobserve.Metrics".
+func (m *Metrics) String() string { return "otelobserve.Metrics" }
+
+// setKey identifies an attribute set: the operation, the class of the
+// failure if there is one, and the outcome, or 0 for the sets of retries
+// and refusals, which have none.
+type setKey struct {
+	op      string
+	outcome observe.Kind
+	class   classify.Class
+	failed  bool
+}
+
+// options are the options that record with one attribute set, as slices,
+// made once per set: a ready slice costs no allocation, where the variadic
+// list of a call would escape to the heap through the instrument's
+// interface at every call.
+type options struct {
+	add    []metric.AddOption
+	record []metric.RecordOption
+}
+
+// options returns the options of the attribute set of f with outcome.
+func (m *Metrics) options(f observe.Info, outcome observe.Kind) *options {
+	k := setKey{op: f.Operation, outcome: outcome, class: f.Class, failed: f.Failed}
+	if !f.Failed {
+		k.class = 0 // no class without a failure: one set, whatever the event held
+	}
+	if o, ok := m.sets.Load(k); ok {
+		return o.(*options)
+	}
+	set := metric.WithAttributeSet(k.attributes())
+	o := &options{add: []metric.AddOption{set}, record: []metric.RecordOption{set}}
+	if m.cached.Load() < maxCached {
+		if prev, loaded := m.sets.LoadOrStore(k, o); loaded {
+			return prev.(*options)
+		}
+		m.cached.Add(1)
+	}
+	return o
+}
+
+func (k setKey) attributes() attribute.Set {
+	kvs := make([]attribute.KeyValue, 0, 3)
+	if k.op != "" {
+		kvs = append(kvs, OperationKey.String(k.op))
+	}
+	if k.outcome != 0 {
+		kvs = append(kvs, OutcomeKey.String(k.outcome.String()))
+	}
+	if k.failed {
+		kvs = append(kvs, semconv.ErrorTypeKey.String(k.class.String()))
+	}
+	return attribute.NewSet(kvs...)
+}
+
+var _ observe.Selective = (*Metrics)(nil)
