@@ -1,0 +1,17 @@
+module github.com/reflexio-go/reflexio/internal/bench
+
+go 1.26.0
+
+replace github.com/reflexio-go/reflexio => ../..
+
+require (
+	github.com/avast/retry-go/v4 v4.7.0
+	github.com/avast/retry-go/v5 v5.1.1
+	github.com/cenkalti/backoff/v5 v5.0.3
+	github.com/cenkalti/backoff/v7 v7.0.3
+	github.com/failsafe-go/failsafe-go v0.9.8
+	github.com/reflexio-go/reflexio v0.0.0-00010101000000-000000000000
+	github.com/sethvargo/go-retry v0.5.0
+)
+
+require github.com/bits-and-blooms/bitset v1.24.4 // indirect
