@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -288,14 +289,20 @@ func TestCloseIdleConnections(t *testing.T) {
 
 func TestConcurrentRequests(t *testing.T) {
 	var rec observe.Recorder
-	calls := 0
+	// Each request's first attempt fails and its second succeeds, however
+	// the requests interleave: the body tells them apart.
+	attempts := map[string]int{}
 	var mu sync.Mutex
 	next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		payload, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
 		mu.Lock()
-		calls++
-		odd := calls%2 == 1
+		attempts[string(payload)]++
+		first := attempts[string(payload)] == 1
 		mu.Unlock()
-		if odd {
+		if first {
 			return response(r, 503, newBody("busy")), nil
 		}
 		return response(r, 200, newBody("ok")), nil
@@ -305,7 +312,7 @@ func TestConcurrentRequests(t *testing.T) {
 	for i := range 50 {
 		wg.Go(func() {
 			host := []string{"a.example", "b.example", "c.example"}[i%3]
-			req, _ := http.NewRequest("PUT", "http://"+host+"/", strings.NewReader("payload"))
+			req, _ := http.NewRequest("PUT", "http://"+host+"/", strings.NewReader("payload "+strconv.Itoa(i)))
 			if code, body, err := send(tr, req); code != 200 || body != "ok" || err != nil {
 				t.Errorf("RoundTrip = %d %q, %v; want 200 %q, nil", code, body, err, "ok")
 			}
@@ -314,6 +321,9 @@ func TestConcurrentRequests(t *testing.T) {
 	wg.Wait()
 	if n := rec.Count(observe.KindSuccess); n != 50 {
 		t.Errorf("%d successes; want 50", n)
+	}
+	if n := rec.Count(observe.KindRetry); n != 50 {
+		t.Errorf("%d retries; want 50, one per request", n)
 	}
 }
 
