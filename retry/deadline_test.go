@@ -144,11 +144,11 @@ func TestAttemptTimeout(t *testing.T) {
 			deadlines = append(deadlines, d.Sub(start))
 			return blockUntilDone(ctx)
 		}
-		// The classifier knows no error; an attempt that timed out is
-		// Transient all the same, not Unknown.
-		none := classify.Func(func(error) classify.Class { return classify.Unknown })
+		// The classifier would call every error Permanent; an attempt that
+		// timed out is Transient all the same.
+		perm := classify.Func(func(error) classify.Class { return classify.Permanent })
 		_, err := retry.Do(t.Context(), op,
-			retry.AttemptTimeout(2*time.Second), retry.Classifier(none),
+			retry.AttemptTimeout(2*time.Second), retry.Classifier(perm),
 			retry.Backoff(backoff.Constant(time.Second)), retry.MaxAttempts(3), retry.Subscribe(&rec))
 
 		want := &retry.Error{Reason: retry.ErrMaxAttempts, Attempts: 3, Last: context.DeadlineExceeded, Class: classify.Transient}
@@ -165,24 +165,6 @@ func TestAttemptTimeout(t *testing.T) {
 		}
 		if diff := diffDurations(seconds(2, 5, 8), deadlines); diff != "" {
 			t.Errorf("Do(…) attempt deadlines mismatch (-want +got):\n%s", diff)
-		}
-	})
-}
-
-// An attempt whose error says Permanent as its timeout passes is not
-// retried: the operation keeps the last word.
-func TestAttemptTimeoutKeepsAPermanentError(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		n := 0
-		op := func(ctx context.Context) (int, error) {
-			n++
-			<-ctx.Done()
-			return 0, classify.MarkPermanent(errBad) // e.g. a commit whose outcome is unknown
-		}
-		_, err := retry.Do(t.Context(), op, retry.AttemptTimeout(time.Second))
-		want := &retry.Error{Reason: retry.ErrPermanent, Attempts: 1, Last: errBad, Class: classify.Permanent}
-		if diff := diffError(want, err); diff != "" || n != 1 {
-			t.Errorf("Do(…) = %v after %d attempts; want %v after 1 (-want +got):\n%s", err, n, want, diff)
 		}
 	})
 }

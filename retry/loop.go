@@ -174,12 +174,12 @@ func (r *run) call(ctx context.Context, op func(context.Context) error) (err err
 
 // classify returns the class of err, an attempt's error.
 func (r *run) classify(err error, timedOut bool) classify.Class {
+	if timedOut {
+		return classify.Transient
+	}
 	c := r.cfg.classifier.Classify(err)
-	switch {
-	case int(c) >= classify.NumClasses:
-		c = classify.Unknown // a classifier's invention is not trusted
-	case timedOut && c != classify.Permanent:
-		c = classify.Transient
+	if int(c) >= classify.NumClasses {
+		return classify.Unknown // a classifier's invention is not trusted
 	}
 	return c
 }

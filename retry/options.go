@@ -118,9 +118,7 @@ func (noDeadline) apply(c *config) { c.deadline, c.deadlineLate = 0, false }
 
 // AttemptTimeout gives each attempt a context that ends after d, or at the
 // call's deadline if that comes first. An attempt that fails because its own
-// timeout passed is Transient, whatever its error says, unless it says
-// Permanent (an operation that knows a retry would do harm, as after a
-// commit whose outcome is unknown, keeps the last word); the caller's own
+// timeout passed is Transient, whatever its error says; the caller's own
 // cancellation or deadline stops the loop instead. d must be positive.
 //
 // Default: none; each attempt gets the caller's context.
