@@ -1,0 +1,119 @@
+// Package retrygrpc retries gRPC calls: an [Interceptor] is a pair of
+// client interceptors, unary and streaming, that make each call again,
+// with retry.Do, while it fails and the retry loop allows.
+//
+//	r := retrygrpc.New(retrygrpc.Retry(retry.MaxAttempts(4), retry.AttemptTimeout(2*time.Second)))
+//	conn, err := grpc.NewClient(target, append(r.DialOptions(), grpc.WithTransportCredentials(creds))...)
+//
+// DialOptions installs [Interceptor.Unary] and [Interceptor.Stream] and
+// turns gRPC's own retry off; install them yourself with
+// grpc.WithChainUnaryInterceptor and grpc.WithChainStreamInterceptor to
+// order them among other interceptors. The retry loop is package
+// retry's, configured with its options through [Retry] for every call and
+// [CallRetry] for one. Without options, its defaults apply: at most 6
+// attempts, a deadline 60 seconds after the first failure, decorrelated
+// jitter from 250ms to 30s, and a retry budget per target (see
+// [BudgetPerTarget]).
+//
+// This module depends on google.golang.org/grpc; the core module of
+// reflexio does not.
+//
+// # Which failures are retried
+//
+// Each attempt's error goes to the loop's classifier, by default
+// [Classifier] chained before classify.Default, which reads the status
+// code (see [CodeClass]):
+//
+//	Unavailable, DeadlineExceeded                  Transient
+//	ResourceExhausted                              RateLimit
+//	Aborted                                        Concurrency
+//	Internal, Unknown                              ServerError
+//	InvalidArgument, NotFound, AlreadyExists,
+//	PermissionDenied, Unauthenticated,
+//	FailedPrecondition, OutOfRange,
+//	Unimplemented, DataLoss, Canceled              Permanent
+//
+// Permanent failures are returned at once; the others are retried within
+// the loop's caps. A DeadlineExceeded of one attempt, whose own timeout
+// (retry.AttemptTimeout) or the server's ran out, is retried; the caller's
+// deadline, or its cancellation, stops the loop instead.
+//
+// gRPC does not say which methods are idempotent, and every method is
+// retried. A call that must not be made twice, because the server may
+// have acted on an attempt that failed (a DeadlineExceeded, an Internal),
+// says so with [CallRetry]:
+//
+//	client.CreateOrder(ctx, req, retrygrpc.CallRetry(retry.MaxAttempts(1)))
+//
+// # Server pushback
+//
+// A server may answer a failed call with a grpc-retry-pushback-ms
+// trailer. A non-negative integer is its hint of how long to wait, in
+// milliseconds: the next attempt waits at least that long, capped by
+// retry.MaxRetryAfter (1 minute by default), and the loop gives up at once
+// when the wait would not end before its deadline. A negative value, or
+// one that is not an integer, or several values, mean that the call must
+// not be retried: the attempt's error is Permanent, whatever its code, and
+// errors.Is finds [ErrPushback] in it.
+//
+// # Streams
+//
+// A stream is retried until it is committed, that is until the caller
+// receives a response from it: its first message (or its end, for one
+// that ends without a message), or its header through Header. Until then
+// the stream keeps the messages it is sent, up to [ReplayLimit] (256 KiB
+// by default), and whether CloseSend was called; to retry, the loop opens
+// a new stream and sends it all again. A stream that has sent more than
+// the limit is committed too. A committed stream is never retried: its
+// failures reach the caller as gRPC reports them.
+//
+// The loop runs in the stream's first RecvMsg, so one loop spans the
+// whole call; retry.AttemptTimeout bounds each attempt from that call (or
+// from its opening, for the attempts after the first) until its first
+// response, and a stream committed by its first message lives on as long
+// as the caller's context.
+//
+// # Errors
+//
+// When the loop gives up, Unary (or a stream's RecvMsg) returns an error
+// that keeps everything: errors.As finds the *retry.Error and, through it,
+// the last attempt's status error; errors.Is finds the reason
+// (retry.ErrMaxAttempts and the others). Its gRPC status, which
+// status.FromError and status.Code read, has the code and details of the
+// last attempt's status or, when the caller's context ended the call,
+// Canceled or DeadlineExceeded, as gRPC itself reports; its message is the
+// error's text, which says why the loop stopped.
+//
+// Such an error is Permanent to an outer retry loop, as every *retry.Error
+// is: when loops nest, only the innermost one retries.
+//
+// # Budgets
+//
+// Each target (a ClientConn's canonical target) has a retry budget of its
+// own, retry.NewBudget(0.1, 10): its retries are at most 10% of its calls,
+// plus 10, so that a service that is down gets little more than its
+// ordinary traffic, and cannot use up the retries of other services.
+// [BudgetPerTarget] sets other parameters, [Budget] shares one budget
+// among every target, [NoBudget] lifts it. A call that the budget refuses
+// fails with retry.ErrBudgetExhausted.
+//
+// # gRPC's own retry
+//
+// gRPC can retry by itself, when a service config (from the name
+// resolver, or grpc.WithDefaultServiceConfig) has a retry policy for the
+// method. With an Interceptor as well, each of its attempts would be
+// retried by gRPC: the two multiply, 5 attempts of each making 25 calls,
+// and gRPC's attempts escape this package's budgets and events. Disable
+// gRPC's with grpc.WithDisableRetry, as DialOptions does. The Interceptor
+// cannot see a ClientConn's dial options, so it cannot tell whether its
+// ClientConn was dialled so: it neither warns nor refuses. A ClientConn
+// without a retry policy in its service config, the usual case, retries
+// nothing by itself anyway. gRPC's transparent retry stays on either way:
+// it sends again only an attempt that never reached the server's
+// application.
+//
+// # Events
+//
+// Events carry the call's full method name, such as
+// "/users.v1.Users/GetUser", unless retry.Name sets another.
+package retrygrpc

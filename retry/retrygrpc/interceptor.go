@@ -1,0 +1,160 @@
+package retrygrpc
+
+import (
+	"context"
+	"strconv"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+// An Interceptor retries the gRPC calls of the ClientConns it is installed
+// on, with retry.Do: Unary is its unary client interceptor, Stream its
+// stream client interceptor, and DialOptions installs both. See the
+// package documentation for what it retries and how.
+//
+// The zero value is an Interceptor with the defaults. An Interceptor is
+// safe for concurrent use; share one among the ClientConns of a process,
+// so that its budgets see all of their traffic. It must not be copied
+// after first use.
+type Interceptor struct {
+	retryOpts   []retry.Option // as Retry gave them, until New bundles them
+	retry       retry.Option   // the bundle; nil: none
+	budget      budgetPolicy   // the zero value: BudgetPerTarget(0.1, 10)
+	budgets     sync.Map       // per-target budgets: canonical target → *retry.Budget
+	replayLimit int            // if replaySet
+	replaySet   bool           // false: defaultReplayLimit
+	err         error          // the first invalid option
+}
+
+// New returns an Interceptor that retries calls as opts say. Invalid
+// options do not make New fail: every call fails instead, before it is
+// made, with an error that names the option and matches
+// retry.ErrInvalidOption.
+//
+//	r := retrygrpc.New(retrygrpc.Retry(retry.MaxAttempts(4), retry.AttemptTimeout(2*time.Second)))
+//	conn, err := grpc.NewClient(target, append(r.DialOptions(), grpc.WithTransportCredentials(creds))...)
+func New(opts ...Option) *Interceptor {
+	i := &Interceptor{}
+	for n, o := range opts {
+		if o == nil {
+			i.fail(nil, "option "+strconv.Itoa(n)+" is nil")
+			continue
+		}
+		o.apply(i)
+	}
+	if len(i.retryOpts) > 0 {
+		i.retry, i.retryOpts = retry.Options(i.retryOpts...), nil
+	}
+	return i
+}
+
+// fail records that option o is invalid, unless an earlier one was.
+func (i *Interceptor) fail(o Option, reason string) {
+	if i.err == nil {
+		name := "Option"
+		if o != nil {
+			name = o.String()
+		}
+		i.err = &optionError{option: name, reason: reason}
+	}
+}
+
+// DialOptions returns the dial options that install the Interceptor on a
+// ClientConn: Unary and Stream, chained after any interceptor installed
+// before them, and grpc.WithDisableRetry, which turns off gRPC's own retry
+// policy so that the two do not multiply each other's attempts (gRPC's
+// transparent retry of calls that never reached the server stays on).
+//
+//	conn, err := grpc.NewClient(target, append(r.DialOptions(), creds)...)
+func (i *Interceptor) DialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithChainUnaryInterceptor(i.Unary),
+		grpc.WithChainStreamInterceptor(i.Stream),
+		grpc.WithDisableRetry(),
+	}
+}
+
+// Unary is a grpc.UnaryClientInterceptor: it calls invoker until the call
+// succeeds or the retry loop gives up. Each attempt reads its trailer for
+// the server's grpc-retry-pushback-ms; every attempt gets opts, so that a
+// grpc.Header or grpc.Trailer option of the caller holds the last
+// attempt's metadata.
+//
+// It returns nil, or an error whose gRPC status (status.FromError,
+// status.Code) has the code and details of the last attempt's status, or
+// Canceled or DeadlineExceeded when the caller's context ended the call,
+// as gRPC itself reports; its message, like its text, says why the loop
+// gave up. errors.As finds the *retry.Error in it, and errors.Is its
+// reason.
+func (i *Interceptor) Unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if i.err != nil {
+		return failed(i.err)
+	}
+	err := retry.Run(ctx, func(actx context.Context) error {
+		var trailer metadata.MD
+		// A slice of its own: the caller's must not be written to.
+		err := invoker(actx, method, req, reply, cc, append(opts[:len(opts):len(opts)], grpc.Trailer(&trailer))...)
+		if err != nil {
+			return withPushback(err, trailer)
+		}
+		return nil
+	}, i.options(cc, method, opts)...)
+	if err != nil {
+		return failed(err)
+	}
+	return nil
+}
+
+// defaultClassifier is the classifier of the Interceptor's calls, unless a
+// retry.Classifier of Retry or CallRetry replaces it.
+var defaultClassifier = retry.Classifier(classify.Chain(Classifier(), classify.Default()))
+
+// options returns the retry options of a call of method on cc made with
+// callOpts: the Interceptor's defaults first, so that the user's options
+// override them, then the Interceptor's, then the call's own.
+func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grpc.CallOption) []retry.Option {
+	opts := make([]retry.Option, 0, 5)
+	opts = append(opts, defaultClassifier, retry.Name(method), i.budgetFor(cc))
+	if i.retry != nil {
+		opts = append(opts, i.retry)
+	}
+	for _, o := range callOpts {
+		if o, ok := o.(callRetry); ok {
+			opts = append(opts, o.opt)
+		}
+	}
+	return opts
+}
+
+// budgetFor returns the budget option of a call on cc: always one, so that
+// no default of package retry applies in its place.
+func (i *Interceptor) budgetFor(cc *grpc.ClientConn) retry.Option {
+	switch i.budget.kind {
+	case none:
+		return retry.NoBudget()
+	case shared:
+		return i.budget.shared
+	}
+	key := ""
+	if cc != nil { // nil in tests of interceptors, never from gRPC
+		key = cc.CanonicalTarget()
+	}
+	if b, ok := i.budgets.Load(key); ok {
+		return b.(*retry.Budget)
+	}
+	b, _ := i.budgets.LoadOrStore(key, retry.NewBudget(i.budget.params()))
+	return b.(*retry.Budget)
+}
+
+// limit returns the ReplayLimit in force.
+func (i *Interceptor) limit() int {
+	if !i.replaySet {
+		return defaultReplayLimit
+	}
+	return i.replayLimit
+}

@@ -1,0 +1,192 @@
+package retrygrpc
+
+import (
+	"fmt"
+	"strconv"
+
+	"google.golang.org/grpc"
+
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+// An Option configures an Interceptor. Options apply in order, when New is
+// called: for a setting the last one wins; the retry options of Retry add
+// up. Every Option prints itself as the call that made it, such as
+// "NoBudget()".
+type Option interface {
+	apply(i *Interceptor)
+	String() string
+}
+
+// Retry sets how calls are retried, with the options of package retry:
+// attempts, deadline, backoff, classifier, subscribers and the rest. They
+// apply after the Interceptor's own defaults, so they override them: a
+// retry.Name replaces the name of the call (its full method name), a
+// retry.Classifier replaces the gRPC classifier (chain Classifier() into
+// yours to keep it), and a retry.Budget or retry.NoBudget replaces the
+// budget of BudgetPerTarget, Budget or NoBudget. Several Retry options add
+// up, in order, as if they were one.
+//
+// retry.AttemptTimeout bounds each unary attempt, and each attempt of a
+// stream until its first response.
+//
+// Default: none; package retry's defaults apply.
+func Retry(opts ...retry.Option) Option {
+	return &retryOptions{append([]retry.Option(nil), opts...)}
+}
+
+// retryOptions is a pointer, so that it compares equal to itself alone.
+type retryOptions struct{ opts []retry.Option }
+
+func (o *retryOptions) String() string { return "Retry(" + join(o.opts) + ")" }
+
+func (o *retryOptions) apply(i *Interceptor) {
+	for n, r := range o.opts {
+		if r == nil {
+			i.fail(o, "option "+strconv.Itoa(n)+" is nil")
+			return
+		}
+	}
+	i.retryOpts = append(i.retryOpts, o.opts...)
+}
+
+func join(opts []retry.Option) string {
+	s := ""
+	for n, o := range opts {
+		if n > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(o)
+	}
+	return s
+}
+
+// The default of BudgetPerTarget: retries within 10% of the calls to a
+// target, plus 10.
+const (
+	defaultBudgetRatio = 0.1
+	defaultBudgetBurst = 10
+)
+
+// BudgetPerTarget gives each target (the ClientConn's canonical target,
+// such as "dns:///users.internal:443") a retry.Budget of its own, made
+// with retry.NewBudget(ratio, burst) at its first call and kept for the
+// life of the Interceptor, so that a service that is down cannot use up
+// the retries of the others. Invalid parameters make every call fail with
+// retry.ErrInvalidOption before it is made.
+//
+// Default: BudgetPerTarget(0.1, 10).
+func BudgetPerTarget(ratio float64, burst int) Option {
+	return budgetPolicy{kind: perTarget, custom: true, ratio: ratio, burst: burst}
+}
+
+// Budget makes every call share b, whatever its target: use it to share
+// one budget among Interceptors, or among an Interceptor and other callers
+// of one dependency. b must not be nil.
+//
+// Default: BudgetPerTarget(0.1, 10).
+func Budget(b *retry.Budget) Option { return budgetPolicy{kind: shared, shared: b} }
+
+// NoBudget lifts the retry budget: each call's retries are bounded by its
+// attempt caps and deadline alone.
+//
+// Default: BudgetPerTarget(0.1, 10).
+func NoBudget() Option { return budgetPolicy{kind: none} }
+
+type budgetKind uint8
+
+const (
+	perTarget budgetKind = iota // the zero value: the default
+	shared
+	none
+)
+
+// budgetPolicy is the budget option; its zero value is the default,
+// BudgetPerTarget(0.1, 10).
+type budgetPolicy struct {
+	kind   budgetKind
+	custom bool    // perTarget: ratio and burst were given
+	ratio  float64 // perTarget, if custom
+	burst  int     // perTarget, if custom
+	shared *retry.Budget
+}
+
+func (o budgetPolicy) String() string {
+	switch o.kind {
+	case shared:
+		return fmt.Sprintf("Budget(%v)", o.shared)
+	case none:
+		return "NoBudget()"
+	}
+	ratio, burst := o.params()
+	return "BudgetPerTarget(" + strconv.FormatFloat(ratio, 'g', -1, 64) + ", " + strconv.Itoa(burst) + ")"
+}
+
+// params returns the ratio and burst of a per-target budget.
+func (o budgetPolicy) params() (float64, int) {
+	if !o.custom {
+		return defaultBudgetRatio, defaultBudgetBurst
+	}
+	return o.ratio, o.burst
+}
+
+func (o budgetPolicy) apply(i *Interceptor) {
+	if o.kind == shared && o.shared == nil {
+		i.fail(o, "budget is nil (NoBudget lifts the budget)")
+		return
+	}
+	i.budget = o
+}
+
+// defaultReplayLimit is the default of ReplayLimit, the size of gRPC's own
+// retry buffer.
+const defaultReplayLimit = 256 << 10
+
+// ReplayLimit bounds, in bytes, the messages that a stream keeps to send
+// again on a new stream should it be retried. A stream whose messages sent
+// so far exceed n is committed as if it had received a response: it is
+// never retried, and keeps nothing. A message's size is its protobuf
+// encoding's (proto.Size), or the length of a []byte; a message of another
+// type, whose size cannot be told, commits the stream at once. n must not
+// be negative; ReplayLimit(0) commits a stream at its first message that
+// is not empty. A stream that failed to open, and is sent more than n
+// before the loop could open it again, fails with the error that kept it
+// from opening.
+//
+// Default: 256 KiB, as gRPC's own retry buffer.
+func ReplayLimit(n int) Option { return replayLimit(n) }
+
+type replayLimit int
+
+func (o replayLimit) String() string { return "ReplayLimit(" + strconv.Itoa(int(o)) + ")" }
+
+func (o replayLimit) apply(i *Interceptor) {
+	if o < 0 {
+		i.fail(o, "must not be negative")
+		return
+	}
+	i.replayLimit, i.replaySet = int(o), true
+}
+
+// CallRetry returns a grpc.CallOption that adds opts to the retry options
+// of one call, after the Interceptor's own, so that they override them:
+//
+//	// Creating an order twice would order twice: one attempt only.
+//	resp, err := client.CreateOrder(ctx, req, retrygrpc.CallRetry(retry.MaxAttempts(1)))
+//
+// The options are resolved once, when CallRetry is called; keep the
+// result in a variable to reuse it. A call without an Interceptor ignores
+// the option. Several CallRetry options of one call add up, in order.
+func CallRetry(opts ...retry.Option) grpc.CallOption {
+	return callRetry{opt: retry.Options(opts...), label: "CallRetry(" + join(opts) + ")"}
+}
+
+// callRetry carries retry options to the Interceptor through a call's
+// options; gRPC itself ignores it.
+type callRetry struct {
+	grpc.EmptyCallOption
+	opt   retry.Option
+	label string
+}
+
+func (o callRetry) String() string { return o.label }
