@@ -16,7 +16,7 @@ CORE    := ./retry ./retry/retryhttp ./classify ./backoff ./observe
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: fmt vet lint race ## Check formatting, vet, staticcheck, and run every test of every module with the race detector (examples included).
+test: fmt vet lint race api ## Check formatting, vet, staticcheck, every test of every module with the race detector (examples included), and the API.
 
 fmt: ## Fail if any Go file is not gofmt-formatted.
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard -- '*.go')); \
@@ -31,8 +31,16 @@ lint: ## Run staticcheck on every module.
 race: ## Run every test and example of every module with the race detector.
 	@for m in $(MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
 
+.PHONY: api
+api: ## Fail if the API of the core packages changed incompatibly from its record in internal/apicheck/api (UPDATE=1 records the current API).
+	@cd internal/apicheck && $(GO) run . -root ../.. $(if $(UPDATE),-update) $(CORE)
+
 demo: ## Run the demo: a client retrying against a flaky HTTP server on loopback.
 	@$(GO) run ./internal/demo
+
+.PHONY: pg
+pg: ## Start a throwaway PostgreSQL server on loopback, as CI does, for the tests of retry/retrypg: eval "$(make pg)" exports REFLEXIO_PG_URL.
+	@bash .ci/pg.sh start
 
 .PHONY: sim
 sim: ## Run the storm simulator: CSV on stdout, a table on stderr, the chart in sim.svg (SIMFLAGS for more, e.g. -seed=2).
