@@ -78,7 +78,9 @@ func NewBudget(ratio float64, burst int) *Budget {
 // Available returns how many retries the Budget would allow now, with its
 // fraction: 2.5 means two retries, and half of a third earned.
 func (b *Budget) Available() float64 {
-	return float64(b.reserve.Load()) / micro
+	r := b.reserve.Load()
+	// Whole retries and the fraction apart: exact for any burst.
+	return float64(r/micro) + float64(r%micro)/micro
 }
 
 // String describes the Budget as the call that made it, such as
