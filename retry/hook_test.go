@@ -73,3 +73,52 @@ func TestCallRunsOnTheClockOfTheHook(t *testing.T) {
 	}
 	cancel()
 }
+
+// countingClock counts its readings.
+type countingClock struct {
+	virtualClock
+	reads int
+}
+
+func (c *countingClock) Now() time.Time { c.reads++; return c.virtualClock.Now() }
+
+// A call reads the clock only when something needs it: a Deadline counts
+// from the call, the default deadline from the first failure, and events
+// tell the time elapsed. A call that succeeds at once with the defaults
+// reads none.
+func TestClockIsReadOnlyWhenNeeded(t *testing.T) {
+	ok := func(context.Context) error { return nil }
+	failOnce := func() func(context.Context) error {
+		n := 0
+		return func(context.Context) error {
+			n++
+			if n == 1 {
+				return transient
+			}
+			return nil
+		}
+	}
+	zero := retry.Backoff(backoff.Constant(0))
+	tests := []struct {
+		name string
+		op   func(context.Context) error
+		opts []retry.Option
+		want int
+	}{
+		{"defaults, success", ok, nil, 0},
+		{"no deadline, one failure", failOnce(), []retry.Option{retry.NoDeadline(), zero}, 0},
+		{"defaults, one failure: the default deadline starts", failOnce(), []retry.Option{zero}, 1},
+		{"Deadline, success: it counts from the call", ok, []retry.Option{retry.Deadline(time.Minute)}, 1},
+		{"a subscriber, success: start and elapsed", ok, []retry.Option{retry.NoDeadline(), retry.Subscribe(&observe.Recorder{})}, 2},
+	}
+	for _, tt := range tests {
+		clock := &countingClock{virtualClock: virtualClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}}
+		opts := append([]retry.Option{hook.WithClock(clock).(retry.Option)}, tt.opts...)
+		if err := retry.Run(context.Background(), tt.op, opts...); err != nil {
+			t.Fatalf("%s: Run = %v", tt.name, err)
+		}
+		if clock.reads != tt.want {
+			t.Errorf("%s: the clock was read %d times; want %d", tt.name, clock.reads, tt.want)
+		}
+	}
+}
