@@ -32,7 +32,8 @@ func start(ctx context.Context, cfg *config, op func(context.Context) error) err
 	r := run{cfg: cfg, clock: &clock}
 	// The clock is read only when something needs it: Deadline counts from
 	// now, and events tell the time elapsed. A call with neither reads it
-	// only if it fails and the context has a deadline.
+	// only when it fails and has a deadline: the default one, which counts
+	// from the first failure, or the context's.
 	early := cfg.deadline > 0 && !cfg.deadlineLate
 	if early || cfg.kinds != 0 {
 		r.start = r.now()
