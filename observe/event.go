@@ -72,7 +72,11 @@ type Retry struct {
 	Class     classify.Class
 	Err       error
 	Delay     time.Duration // the wait before attempt Attempt+1
-	Elapsed   time.Duration
+	// RetryAfter is the server's hint that came with Err, as the server
+	// gave it (0: none); Delay is the wait it led to, capped by
+	// retry.MaxRetryAfter and spread.
+	RetryAfter time.Duration
+	Elapsed    time.Duration
 }
 
 // PermanentFailure is sent when an attempt failed with a Permanent error;

@@ -9,7 +9,9 @@ import (
 // with the event's kind as the message ("retry", "success",
 // "max_attempts_exceeded", …) and its fields as attributes, in this order:
 // op, attempt, class and err (where the event follows a failed attempt),
-// delay (where the event has a wait), cause (on Cancelled), elapsed.
+// delay (where the event has a wait), retry_after (on Retry, where the
+// server gave a hint), cause (on Cancelled and DeadlineExceeded, where a
+// context or retry.Deadline ended the call), elapsed.
 //
 // Levels: Success is Debug, Retry is Info, and the events that end a call in
 // failure are Warn. Nothing is built for a level the logger does not enable.
@@ -32,6 +34,7 @@ const (
 	keyElapsed = "elapsed"
 	keyErr     = "err"
 	keyCause   = "cause"
+	keyHint    = "retry_after"
 )
 
 // String returns "observe.Slog(…)".
@@ -58,13 +61,18 @@ func (s slogSubscriber) Handle(ctx context.Context, e Event) {
 // attrs returns e's fields as slog attributes.
 func attrs(e Event) []slog.Attr {
 	f := InfoOf(e)
-	as := make([]slog.Attr, 0, 7)
+	as := make([]slog.Attr, 0, 8)
 	as = append(as, slog.String(keyOp, f.Operation), slog.Int(keyAttempt, f.Attempt))
 	if f.Failed {
 		as = append(as, slog.String(keyClass, f.Class.String()), slog.Any(keyErr, f.Err))
 	}
-	switch e.(type) {
-	case Retry, BudgetExhausted: // a wait, even of zero
+	switch e := e.(type) {
+	case Retry:
+		as = append(as, slog.Duration(keyDelay, f.Delay))
+		if e.RetryAfter > 0 {
+			as = append(as, slog.Duration(keyHint, e.RetryAfter))
+		}
+	case BudgetExhausted: // a wait, even of zero
 		as = append(as, slog.Duration(keyDelay, f.Delay))
 	default:
 		if f.Delay > 0 {

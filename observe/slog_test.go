@@ -227,3 +227,19 @@ func (h *capture) Handle(ctx context.Context, r slog.Record) error {
 
 func (h *capture) WithAttrs([]slog.Attr) slog.Handler { panic("not used") }
 func (h *capture) WithGroup(string) slog.Handler      { panic("not used") }
+
+// A server's hint is logged beside the wait it led to, and only when there
+// is one.
+func TestSlogWritesTheServersHint(t *testing.T) {
+	var buf bytes.Buffer
+	s := observe.Slog(textLogger(&buf, slog.LevelInfo))
+	s.Handle(context.Background(), observe.Retry{Operation: "users.get", Attempt: 1, Class: classify.RateLimit, Err: errReset, Delay: 2200 * time.Millisecond, RetryAfter: 2 * time.Second})
+	s.Handle(context.Background(), observe.Retry{Operation: "users.get", Attempt: 2, Class: classify.Transient, Err: errReset, Delay: time.Second})
+	want := []string{
+		`level=INFO msg=retry op=users.get attempt=1 class=RateLimit err="connection reset" delay=2.2s retry_after=2s elapsed=0s`,
+		`level=INFO msg=retry op=users.get attempt=2 class=Transient err="connection reset" delay=1s elapsed=0s`,
+	}
+	if diff := cmp.Diff(want, lines(&buf)); diff != "" {
+		t.Errorf("Slog output (-want +got):\n%s", diff)
+	}
+}

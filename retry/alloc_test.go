@@ -34,6 +34,11 @@ func failTimes(n int, err error) func(context.Context) (int, error) {
 func TestAllocs(t *testing.T) {
 	skipIfRace(t)
 	ctx := context.Background()
+	// What context.WithTimeoutCause costs on its own, and Deadline with it.
+	deadlineAllocs := testing.AllocsPerRun(100, func() {
+		_, cancel := context.WithTimeoutCause(ctx, time.Minute, context.DeadlineExceeded)
+		cancel()
+	}) + 1 // the cause, which names the option
 	ok := func(context.Context) (int, error) { return 1, nil }
 	okRun := func(context.Context) error { return nil }
 	zero := retry.Options(retry.Backoff(backoff.Constant(0)))
@@ -48,24 +53,30 @@ func TestAllocs(t *testing.T) {
 		f    func()
 		want float64
 	}{
-		{"Do with no options succeeding at once", func() { retry.Do(ctx, ok) }, 0},
-		{"Run with no options succeeding at once", func() { retry.Run(ctx, okRun) }, 0},
-		{"Do with a bundle succeeding at once", func() { retry.Do(ctx, ok, zero) }, 0},
+		// Every call costs one allocation: the context of its attempts,
+		// which carries the flag by which a loop nested in an attempt says
+		// it gave up (retry at one layer).
+		{"Do with no options succeeding at once", func() { retry.Do(ctx, ok) }, 1},
+		{"Run with no options succeeding at once", func() { retry.Run(ctx, okRun) }, 1},
+		{"Do with a bundle succeeding at once", func() { retry.Do(ctx, ok, zero) }, 1},
 		// A zero delay arms no timer, which would allocate.
-		{"Do with a bundle after two zero-delay retries", func() { retry.Do(ctx, retry3, zero) }, 0},
+		{"Do with a bundle after two zero-delay retries", func() { retry.Do(ctx, retry3, zero) }, 1},
 		// A call builds no event that no subscriber takes.
-		{"Do with a subscriber of other kinds after two retries", func() { retry.Do(ctx, retry3Quiet, quiet) }, 0},
+		{"Do with a subscriber of other kinds after two retries", func() { retry.Do(ctx, retry3Quiet, quiet) }, 1},
 		// Options of the call's own stay on its stack, with its configuration.
 		{"Do with five options of its own succeeding at once", func() {
-			retry.Do(ctx, ok, retry.Name("bench"), retry.MaxAttempts(5), retry.Deadline(time.Minute),
+			retry.Do(ctx, ok, retry.Name("bench"), retry.MaxAttempts(5), retry.MaxRetryTime(time.Minute),
 				retry.Backoff(backoff.Constant(0)), retry.MaxUnknownAttempts(3))
-		}, 0},
-		{"Do with a bundle and an override succeeding at once", func() { retry.Do(ctx, ok, zero, retry.MaxAttempts(2)) }, 0},
+		}, 1},
+		// Deadline pays for the context that ends the running attempt at
+		// the deadline: a timer, and what package context makes with it.
+		{"Do with a Deadline succeeding at once", func() { retry.Do(ctx, ok, retry.Deadline(time.Minute)) }, 1 + deadlineAllocs},
+		{"Do with a bundle and an override succeeding at once", func() { retry.Do(ctx, ok, zero, retry.MaxAttempts(2)) }, 1},
 		// A budget costs no allocation, on success or on retry.
-		{"Do with a budget succeeding at once", func() { retry.Do(ctx, ok, budgeted) }, 0},
-		{"Do with a budget after two zero-delay retries", func() { retry.Do(ctx, failTimes(2, transient), budgeted) }, 0},
+		{"Do with a budget succeeding at once", func() { retry.Do(ctx, ok, budgeted) }, 1},
+		{"Do with a budget after two zero-delay retries", func() { retry.Do(ctx, failTimes(2, transient), budgeted) }, 1},
 		// Giving up costs the *Error, and only that.
-		{"Do with a bundle giving up", func() { retry.Do(ctx, fail, once) }, 1},
+		{"Do with a bundle giving up", func() { retry.Do(ctx, fail, once) }, 2},
 	}
 	for _, tt := range tests {
 		if got := testing.AllocsPerRun(100, tt.f); got != tt.want {

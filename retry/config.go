@@ -14,7 +14,7 @@ import (
 const (
 	defaultMaxAttempts        = 6
 	defaultMaxUnknownAttempts = 2
-	defaultDeadline           = 60 * time.Second
+	defaultMaxRetryTime       = 60 * time.Second
 	defaultMaxRetryAfter      = time.Minute
 	defaultBackoffBase        = 250 * time.Millisecond
 	defaultBackoffCap         = 30 * time.Second
@@ -25,8 +25,9 @@ type config struct {
 	name           string
 	maxAttempts    int
 	classCaps      [classify.NumClasses]int // 0: no cap of its own
-	deadline       time.Duration            // 0: none but the context's
-	deadlineLate   bool                     // the deadline counts from the first failure
+	deadline       time.Duration            // Deadline: from the call; 0: none
+	maxRetryTime   time.Duration            // MaxRetryTime: from the first failure; 0: none
+	retryTimeSet   bool                     // MaxRetryTime was given, not the default
 	attemptTimeout time.Duration            // 0: none
 	maxRetryAfter  time.Duration
 	classifier     classify.Classifier
@@ -37,6 +38,7 @@ type config struct {
 	rand           *rand.Rand  // nil: math/rand/v2's global source
 	budget         *Budget     // nil: none
 	clock          hook.Clock  // nil: the real one
+	unlayered      bool        // the call does not tell the loop around it that it gave up
 	err            error       // the first invalid option
 }
 
@@ -51,8 +53,7 @@ type subscriber struct {
 var defaults = config{
 	maxAttempts:   defaultMaxAttempts,
 	classCaps:     [classify.NumClasses]int{classify.Unknown: defaultMaxUnknownAttempts},
-	deadline:      defaultDeadline,
-	deadlineLate:  true,
+	maxRetryTime:  defaultMaxRetryTime,
 	maxRetryAfter: defaultMaxRetryAfter,
 	classifier:    classify.Default(),
 	strategy:      backoff.DecorrelatedJitter(defaultBackoffBase, defaultBackoffCap),

@@ -58,8 +58,8 @@ func TestDeadlineErrorIsContextDeadlineExceeded(t *testing.T) {
 	})
 }
 
-// An attempt that runs past the deadline is not interrupted (no
-// AttemptTimeout), but no attempt starts after it.
+// An attempt that ignores its context runs past the deadline, but no
+// attempt starts after it, and the cause says which limit passed.
 func TestNoAttemptStartsAfterTheDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newOp(repeat(transient, 10)...)
@@ -67,12 +67,12 @@ func TestNoAttemptStartsAfterTheDeadline(t *testing.T) {
 		var rec observe.Recorder
 		_, err := retry.Do(t.Context(), f.do, retry.Deadline(10*time.Second), retry.Backoff(backoff.Constant(0)), retry.Subscribe(&rec))
 
-		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errReset, Class: classify.Transient}
+		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errReset, Class: classify.Transient, Cause: context.DeadlineExceeded}
 		if diff := diffError(want, err); diff != "" {
 			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
 		}
 		wantEvents := []observe.Event{
-			observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: errReset, Elapsed: 15 * time.Second},
+			observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: errReset, Cause: context.DeadlineExceeded, Elapsed: 15 * time.Second},
 		}
 		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
 			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
@@ -89,13 +89,13 @@ func TestNoAttemptStartsAfterTheDeadlineSpentInASubscriber(t *testing.T) {
 		var rec observe.Recorder
 		_, err := retry.Do(t.Context(), f.do, retry.Deadline(10*time.Second), retry.Backoff(backoff.Constant(0)), retry.Subscribe(slow, &rec))
 
-		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errReset, Class: classify.Transient}
+		want := &retry.Error{Reason: retry.ErrDeadline, Attempts: 1, Last: errReset, Class: classify.Transient, Cause: context.DeadlineExceeded}
 		if diff := diffError(want, err); diff != "" {
 			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
 		}
 		wantEvents := []observe.Event{
 			observe.Retry{Attempt: 1, Class: classify.Transient, Err: errReset},
-			observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: errReset, Elapsed: 20 * time.Second},
+			observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: errReset, Cause: context.DeadlineExceeded, Elapsed: 20 * time.Second},
 		}
 		if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
 			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
@@ -225,7 +225,7 @@ func TestAttemptContextNeverOutlivesTheDeadline(t *testing.T) {
 			opts:          []retry.Option{retry.Deadline(5 * time.Second), retry.AttemptTimeout(time.Hour)},
 			wantDeadlines: seconds(5),
 			wantEvents: []observe.Event{
-				observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: context.DeadlineExceeded, Elapsed: 5 * time.Second},
+				observe.DeadlineExceeded{Attempt: 1, Class: classify.Transient, Err: context.DeadlineExceeded, Cause: context.DeadlineExceeded, Elapsed: 5 * time.Second},
 			},
 		},
 		{
@@ -234,7 +234,7 @@ func TestAttemptContextNeverOutlivesTheDeadline(t *testing.T) {
 			wantDeadlines: seconds(2, 5),
 			wantEvents: []observe.Event{
 				observe.Retry{Attempt: 1, Class: classify.Transient, Err: context.DeadlineExceeded, Delay: time.Second, Elapsed: 2 * time.Second},
-				observe.DeadlineExceeded{Attempt: 2, Class: classify.Transient, Err: context.DeadlineExceeded, Elapsed: 5 * time.Second},
+				observe.DeadlineExceeded{Attempt: 2, Class: classify.Transient, Err: context.DeadlineExceeded, Cause: context.DeadlineExceeded, Elapsed: 5 * time.Second},
 			},
 		},
 	}
@@ -301,6 +301,155 @@ func TestDefaultDeadlineCountsFromTheFirstFailure(t *testing.T) {
 				}
 				if got := time.Since(start); got != tt.wantElapsed {
 					t.Errorf("Do(…) took %v; want %v", got, tt.wantElapsed)
+				}
+			})
+		})
+	}
+}
+
+// Deadline bounds the call: the running attempt's context ends at the
+// deadline, so that an operation that honours its context lets Do return
+// by then.
+func TestDeadlineEndsTheRunningAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		var attemptCtx context.Context
+		_, err := retry.Do(t.Context(), func(ctx context.Context) (int, error) {
+			attemptCtx = ctx
+			return blockUntilDone(ctx)
+		}, retry.Deadline(100*time.Millisecond))
+		if got := time.Since(start); got != 100*time.Millisecond {
+			t.Errorf("Do(…, Deadline(100ms)) returned after %v; want 100ms", got)
+		}
+		e := asError(t, err)
+		if e.Reason != retry.ErrDeadline || e.Attempts != 1 || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Do(…, Deadline(100ms)) = %v; want ErrDeadline after 1 attempt", err)
+		}
+		if attemptCtx.Err() == nil {
+			t.Error("the attempt's context is not done after Do returned")
+		}
+	})
+}
+
+// An attempt that ends at the deadline while the caller's context has time
+// left is not taken for the caller's deadline: the reason is ErrDeadline,
+// the cause says Deadline, and the caller's context is untouched.
+func TestDeadlineCauseNamesTheOption(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+		defer cancel()
+		var rec observe.Recorder
+		_, err := retry.Do(ctx, blockUntilDone, retry.Deadline(time.Second), retry.Subscribe(&rec))
+		e := asError(t, err)
+		if e.Reason != retry.ErrDeadline || e.Cause == nil || !errors.Is(e.Cause, context.DeadlineExceeded) {
+			t.Fatalf("Do(…) = %#v; want ErrDeadline with a cause matching context.DeadlineExceeded", e)
+		}
+		if got := e.Cause.Error(); got != "retry: Deadline(1s) passed" {
+			t.Errorf("cause = %q; want %q", got, "retry: Deadline(1s) passed")
+		}
+		if ctx.Err() != nil {
+			t.Errorf("the caller's context ended: %v", ctx.Err())
+		}
+		events := rec.Events()
+		if len(events) != 1 || events[0].Kind() != observe.KindDeadlineExceeded {
+			t.Errorf("events = %v; want one DeadlineExceeded", events)
+		}
+	})
+}
+
+// Do never abandons an attempt: an operation that ignores its context holds
+// the call until it returns, past the deadline. What it returns then is
+// what the call returns: a success is not hidden (its effect happened), a
+// failure ends the call with ErrDeadline.
+func TestDeadlineWaitsForAnOperationThatIgnoresItsContext(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		wantV   int
+		wantErr error
+	}{
+		{"success after the deadline", nil, 1, nil},
+		{"failure after the deadline", transient, 0, retry.ErrDeadline},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				start := time.Now()
+				v, err := retry.Do(t.Context(), func(context.Context) (int, error) {
+					time.Sleep(5 * time.Second) // ignores ctx
+					if tt.err != nil {
+						return 0, tt.err
+					}
+					return 1, nil
+				}, retry.Deadline(time.Second))
+				if v != tt.wantV || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+					t.Errorf("Do(…) = %v, %v; want %v, %v", v, err, tt.wantV, tt.wantErr)
+				}
+				if got := time.Since(start); got != 5*time.Second {
+					t.Errorf("Do(…) returned after %v; want 5s, when the operation did", got)
+				}
+			})
+		})
+	}
+}
+
+// A subscriber runs on the call's goroutine: one that blocks holds the
+// call, past the deadline, and no attempt starts after it.
+func TestDeadlineWaitsForABlockingSubscriber(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		f := newOp(repeat(transient, 10)...)
+		slow := retry.Subscribe(observe.Func(func(observe.Retry) { time.Sleep(3 * time.Second) }))
+		_, err := retry.Do(t.Context(), f.do, retry.Deadline(time.Second), retry.Backoff(backoff.Constant(0)), slow)
+		if !errors.Is(err, retry.ErrDeadline) || f.calls() != 1 {
+			t.Errorf("Do(…) = %v after %d attempts; want ErrDeadline after 1", err, f.calls())
+		}
+		if got := time.Since(start); got != 3*time.Second {
+			t.Errorf("Do(…) returned after %v; want 3s, when the subscriber did", got)
+		}
+	})
+}
+
+// MaxRetryTime is the default's limit made explicit: it counts from the
+// first failure and does not end a running attempt.
+func TestMaxRetryTime(t *testing.T) {
+	tests := []struct {
+		name         string
+		opts         []retry.Option
+		wantAttempts int
+		wantElapsed  time.Duration
+	}{
+		// Fails at 50s; retries until 50s+30s: attempts at 70s, a 20s wait
+		// from 70s does not end before 80s.
+		{"MaxRetryTime(30s)", []retry.Option{retry.MaxRetryTime(30 * time.Second)}, 2, 70 * time.Second},
+		// Deadline lifts the default retry time: 200s from the call.
+		{"Deadline(200s)", []retry.Option{retry.Deadline(200 * time.Second)}, 8, 190 * time.Second},
+		// Both: the earlier ends the call.
+		{"MaxRetryTime(30s), Deadline(200s)", []retry.Option{retry.MaxRetryTime(30 * time.Second), retry.Deadline(200 * time.Second)}, 2, 70 * time.Second},
+		{"Deadline(200s), MaxRetryTime(30s)", []retry.Option{retry.Deadline(200 * time.Second), retry.MaxRetryTime(30 * time.Second)}, 2, 70 * time.Second},
+		// NoDeadline lifts both: the attempt cap ends the call.
+		{"NoDeadline", []retry.Option{retry.NoDeadline()}, 10, 230 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				start := time.Now()
+				f := newOp(repeat(transient, 20)...)
+				first := true
+				op := func(ctx context.Context) (int, error) {
+					if first {
+						first = false
+						time.Sleep(50 * time.Second)
+					}
+					return f.do(ctx)
+				}
+				opts := append([]retry.Option{retry.Backoff(backoff.Constant(20 * time.Second)), retry.MaxAttempts(10)}, tt.opts...)
+				_, err := retry.Do(t.Context(), op, opts...)
+				if err == nil || f.calls() != tt.wantAttempts {
+					t.Errorf("Do(%v) = %v after %d attempts; want an error after %d", opts, err, f.calls(), tt.wantAttempts)
+				}
+				if got := time.Since(start); got != tt.wantElapsed {
+					t.Errorf("Do(%v) took %v; want %v", opts, got, tt.wantElapsed)
 				}
 			})
 		})

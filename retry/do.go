@@ -9,10 +9,14 @@ import (
 // classify errors, how long to wait between attempts, who is told. Without
 // options Do uses the defaults each option documents.
 //
-// Each attempt gets ctx, or with AttemptTimeout a context derived from it. Do
-// never starts an attempt after ctx is done or the deadline has passed,
-// never waits after the last attempt, and returns at once when ctx is done
-// during a wait.
+// Each attempt gets a context derived from ctx, which ends at the call's
+// Deadline and the attempt's AttemptTimeout, where those are set, and which
+// tells the loop when a retry loop nested in the attempt gave up (retry at
+// one layer: see the package documentation). Do never starts an attempt
+// after ctx is done or the deadline has passed, never waits after the last
+// attempt, and returns at once when ctx is done during a wait. It never
+// abandons a running attempt: an op that ignores its context holds Do until
+// it returns.
 //
 // On success Do returns op's value and a nil error. On failure it returns the
 // zero value of T, whatever op returned alongside its error, and an *Error

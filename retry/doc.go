@@ -9,7 +9,7 @@
 // operation that returns only an error. Both take functional options, and
 // without options they use safe defaults: the default classifier, decorrelated
 // jitter from 250ms to 30s, at most 6 attempts, at most 2 Unknown failures and
-// a deadline 60s after the first failure.
+// no retry later than 60s after the first failure ([MaxRetryTime]).
 //
 // # Counting
 //
@@ -23,9 +23,10 @@
 //
 //  1. stops if the context is done or the deadline has passed: no attempt
 //     starts late;
-//  2. calls the operation with the caller's context or, with
-//     [AttemptTimeout], a context of the attempt's own that ends with the
-//     timeout or the call's deadline, and is cancelled when the attempt ends;
+//  2. calls the operation with a context derived from the caller's, which
+//     ends at the call's [Deadline] if one is set and, with
+//     [AttemptTimeout], at the attempt's own timeout, and is cancelled when
+//     the attempt ends;
 //  3. returns the value on success;
 //  4. classifies the error (see package classify);
 //  5. stops at once, without waiting, if the class is Permanent, or a cap is
@@ -74,14 +75,43 @@
 //
 // Retries multiply load on a dependency that is already failing. Three
 // defences are built in. Every default strategy is jittered and every call
-// has a deadline. A [Budget], shared by every call to one dependency, bounds
-// their retries to a stated share of their traffic. And an [*Error] is
-// Permanent to an outer loop: when loops nest (a client library that
+// stops retrying in time. A [Budget], shared by every call to one
+// dependency, bounds their retries to a stated share of their traffic. And
+// retries happen at one layer: when loops nest (a client library that
 // retries, called by a handler that retries), only the innermost one
 // retries, so layers of n attempts cost n calls, not n to the power of the
-// layers. A server's pushback is honoured: a hint of how long to wait (see
+// layers. Two rules make it so:
+//
+//   - an [*Error] is Permanent to an outer loop;
+//   - the context an attempt gets carries word back from the loops nested in
+//     it: when one of them gives up after retrying, or because its budget
+//     refused a retry, the attempt that ran it is Permanent to the loop
+//     around it, whatever error the operation returns. This is what holds
+//     when the inner layer returns something other than an *Error: the
+//     last response of an HTTP transport that gave up (see retryhttp),
+//     which the operation turns into an error of its own, a gRPC status
+//     (see retrygrpc), a transaction's error (see retrypg).
+//
+// An inner loop that made a single attempt (it does not retry that request,
+// say), or that ended because the outer attempt's context did, leaves the
+// decision to the outer loop. The word goes to the nearest loop only, and
+// only through the context the attempt was given: an operation that starts
+// its inner calls on a context of its own (context.Background, say) opts out.
+//
+// A server's pushback is honoured: a hint of how long to wait (see
 // [MaxRetryAfter]) lengthens the wait, within its cap, and a hint that does
 // not fit before the deadline ends the call at once.
+//
+// # Deadlines
+//
+// [Deadline] bounds the call: the context of the attempts ends at it, so
+// an operation that honours its context lets Do return by then.
+// [MaxRetryTime], and the default 60s of it, bounds only the retrying,
+// from the first failure, and never ends a running attempt. Do never
+// abandons an attempt: an operation that ignores its context, or a
+// subscriber that blocks (subscribers run on the calling goroutine), holds
+// Do until it returns, past any deadline. No goroutine is left behind for
+// it, and no attempt starts after the deadline.
 //
 // # Events
 //

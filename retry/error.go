@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reflexio-go/reflexio/classify"
 )
@@ -49,6 +50,17 @@ var (
 )
 
 type deadlineError struct{}
+
+// deadlineCause is the cause of the end of a call's context at the time
+// that Deadline set: it matches context.DeadlineExceeded, and names the
+// option.
+type deadlineCause time.Duration
+
+func (d deadlineCause) Error() string {
+	return "retry: Deadline(" + time.Duration(d).String() + ") passed"
+}
+
+func (deadlineCause) Is(target error) bool { return target == context.DeadlineExceeded }
 
 func (deadlineError) Error() string { return "retry: deadline exceeded" }
 

@@ -33,36 +33,37 @@ func TestRetryAfterHints(t *testing.T) {
 		wantClass classify.Class
 		wantLast  error
 		wantDelay time.Duration
+		wantHint  time.Duration // the hint as given, in the Retry event
 	}{
 		{
 			name:      "hint longer than the strategy's delay is waited",
 			err:       classify.MarkRateLimit(errBusy, 30*time.Second),
 			opts:      []retry.Option{retry.Backoff(backoff.Constant(time.Second))},
-			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 30 * time.Second,
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 30 * time.Second, wantHint: 30 * time.Second,
 		},
 		{
 			name:      "strategy's delay longer than the hint is waited",
 			err:       classify.MarkRateLimit(errBusy, 30*time.Second),
 			opts:      []retry.Option{retry.Backoff(backoff.Constant(40 * time.Second))},
-			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 40 * time.Second,
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 40 * time.Second, wantHint: 30 * time.Second,
 		},
 		{
 			name:      "hint above MaxRetryAfter is clamped",
 			err:       classify.MarkRateLimit(errBusy, time.Hour),
 			opts:      []retry.Option{retry.MaxRetryAfter(10 * time.Second), retry.Backoff(backoff.Constant(time.Second))},
-			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 10 * time.Second,
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 10 * time.Second, wantHint: time.Hour,
 		},
 		{
 			name:      "hint above the default MaxRetryAfter of 1m is clamped",
 			err:       classify.MarkRateLimit(errBusy, time.Hour),
 			opts:      []retry.Option{retry.NoDeadline(), retry.Backoff(backoff.Constant(time.Second))},
-			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: time.Minute,
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: time.Minute, wantHint: time.Hour,
 		},
 		{
 			name:      "saturated hint of 9223372037s is clamped, not negative",
 			err:       classify.MarkRateLimit(errBusy, math.MaxInt64),
 			opts:      []retry.Option{retry.MaxRetryAfter(10 * time.Second), retry.Backoff(backoff.Constant(time.Second))},
-			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 10 * time.Second,
+			wantClass: classify.RateLimit, wantLast: errBusy, wantDelay: 10 * time.Second, wantHint: math.MaxInt64,
 		},
 		{
 			name:      "overflowed hint of 9223372037s is ignored, not a retry burst",
@@ -74,19 +75,19 @@ func TestRetryAfterHints(t *testing.T) {
 			name:      "RetryAfter method of the error's own type is honoured",
 			err:       &hintError{after: 20 * time.Second},
 			opts:      []retry.Option{retry.Backoff(backoff.Constant(time.Second))},
-			wantClass: classify.Unknown, wantDelay: 20 * time.Second,
+			wantClass: classify.Unknown, wantDelay: 20 * time.Second, wantHint: 20 * time.Second,
 		},
 		{
 			name:      "WithRetryAfter on a 503",
 			err:       classify.WithRetryAfter(unavailable, 20*time.Second),
 			opts:      []retry.Option{retry.Backoff(backoff.Constant(time.Second))},
-			wantClass: classify.ServerError, wantLast: unavailable, wantDelay: 20 * time.Second,
+			wantClass: classify.ServerError, wantLast: unavailable, wantDelay: 20 * time.Second, wantHint: 20 * time.Second,
 		},
 		{
 			name:      "hint within MaxRetryAfter is waited in full",
 			err:       classify.WithRetryAfter(unavailable, 45*time.Second),
 			opts:      []retry.Option{retry.MaxRetryAfter(time.Minute), retry.Backoff(backoff.Constant(0))},
-			wantClass: classify.ServerError, wantLast: unavailable, wantDelay: 45 * time.Second,
+			wantClass: classify.ServerError, wantLast: unavailable, wantDelay: 45 * time.Second, wantHint: 45 * time.Second,
 		},
 	}
 	for _, tt := range tests {
@@ -103,7 +104,7 @@ func TestRetryAfterHints(t *testing.T) {
 					t.Fatalf("Do(%v) = %v, %v; want 42, nil", tt.opts, v, err)
 				}
 				wantEvents := []observe.Event{
-					observe.Retry{Attempt: 1, Class: tt.wantClass, Err: tt.wantLast, Delay: tt.wantDelay},
+					observe.Retry{Attempt: 1, Class: tt.wantClass, Err: tt.wantLast, Delay: tt.wantDelay, RetryAfter: tt.wantHint},
 					observe.Success{Attempt: 2, Elapsed: tt.wantDelay},
 				}
 				if diff := diffEvents(wantEvents, rec.Events()); diff != "" {
@@ -202,3 +203,64 @@ func TestRetryAfterSpreadSaturates(t *testing.T) {
 type oneSource struct{}
 
 func (oneSource) Uint64() uint64 { return math.MaxUint64 }
+
+// A server's hint that fits the deadline is taken, whatever the random
+// spread: the spread is clipped to the time that remains.
+func TestRetryAfterThatFitsIsTaken(t *testing.T) {
+	for _, hint := range []time.Duration{55 * time.Second, 57 * time.Second, 59 * time.Second, 59*time.Second + 900*time.Millisecond} {
+		t.Run(hint.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rng := retry.Rand(rand.New(rand.NewPCG(1, 2)))
+				for i := range 100 {
+					start := time.Now()
+					f := newOp(classify.MarkRateLimit(errBusy, hint))
+					_, err := retry.Do(t.Context(), f.do, rng, retry.Deadline(60*time.Second))
+					if err != nil || f.calls() != 2 {
+						t.Fatalf("call %d: Do(…, Deadline(60s)) with a hint of %v = %v after %d attempts; want success after 2", i, hint, err, f.calls())
+					}
+					if waited := f.at[1]; waited < hint || waited >= 60*time.Second {
+						t.Fatalf("call %d: waited %v for a hint of %v; want within [%v, 60s)", i, waited, hint, hint)
+					}
+					time.Sleep(time.Hour - time.Since(start)) // a fresh minute for the next call
+				}
+			})
+		})
+	}
+}
+
+// MaxRetryAfter is a hard cap: the spread never takes the wait above it.
+func TestMaxRetryAfterIsAHardCap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const limit = 250 * time.Millisecond
+		for _, hint := range []time.Duration{200 * time.Millisecond, 240 * time.Millisecond, limit, time.Second, time.Hour} {
+			var delay time.Duration
+			f := newOp(classify.MarkRateLimit(errBusy, hint))
+			one := retry.Rand(rand.New(oneSource{}))
+			retry.Do(t.Context(), f.do, one, retry.MaxRetryAfter(limit), retry.Backoff(backoff.Constant(0)),
+				retry.Subscribe(observe.Func(func(e observe.Retry) { delay = e.Delay })))
+			// The largest draw spreads the wait to a tenth more, or to
+			// the cap.
+			want := min(hint+hint/10, limit)
+			if delay > limit || delay < min(hint, limit) || want-delay > time.Microsecond {
+				t.Errorf("a hint of %v with MaxRetryAfter(%v) gave a wait of %v; want %v", hint, limit, delay, want)
+			}
+		}
+	})
+}
+
+// The Retry event tells the server's hint apart from the wait it led to.
+func TestRetryEventCarriesTheHint(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rec observe.Recorder
+		f := newOp(classify.MarkRateLimit(errBusy, 3*time.Second), transient)
+		retry.Do(t.Context(), f.do, noJitter, retry.Backoff(backoff.Constant(time.Second)), retry.Subscribe(&rec))
+		want := []observe.Event{
+			observe.Retry{Attempt: 1, Class: classify.RateLimit, Err: errBusy, Delay: 3 * time.Second, RetryAfter: 3 * time.Second},
+			observe.Retry{Attempt: 2, Class: classify.Transient, Err: errReset, Delay: time.Second, Elapsed: 3 * time.Second},
+			observe.Success{Attempt: 3, Elapsed: 4 * time.Second},
+		}
+		if diff := diffEvents(want, rec.Events()); diff != "" {
+			t.Errorf("Do(…) events mismatch (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -2,7 +2,6 @@ package retry
 
 import (
 	"context"
-	"math"
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
@@ -32,23 +31,38 @@ func start(ctx context.Context, cfg *config, op func(context.Context) error) err
 	r := run{cfg: cfg, clock: &clock}
 	// The clock is read only when something needs it: Deadline counts from
 	// now, and events tell the time elapsed. A call with neither reads it
-	// only when it fails and has a deadline: the default one, which counts
+	// only when it fails and has a deadline: MaxRetryTime's, which counts
 	// from the first failure, or the context's.
-	early := cfg.deadline > 0 && !cfg.deadlineLate
-	if early || cfg.kinds != 0 {
+	if cfg.deadline > 0 || cfg.kinds != 0 {
 		r.start = r.now()
-		if early {
+		if cfg.deadline > 0 {
 			r.deadline = r.start.Add(cfg.deadline)
 		}
 	}
 	if ctx.Err() != nil {
 		return r.stopDone(ctx, nil, classify.Unknown)
 	}
+	parent := ctx
+	if cfg.deadline > 0 && cfg.clock == nil {
+		// Deadline bounds the running attempt too. Only calls that set one
+		// pay for the timer. A timeout, not r.deadline: a time.Time holds a
+		// pointer, which would leak to the context, and with it everything
+		// the run points to.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, cfg.deadline, deadlineCause(cfg.deadline))
+		defer cancel()
+	}
 	if cfg.budget != nil {
 		cfg.budget.earn()
 	}
 	defer clock.stop()
-	return r.loop(ctx, op)
+	// The layer escapes, to the operation: it stays out of r, which would
+	// go along with it.
+	err := r.loop(ctx, &layerCtx{Context: ctx}, op)
+	if err != nil && !cfg.unlayered {
+		tellParent(parent, err, r.attempt)
+	}
+	return err
 }
 
 // run is the state of one call of the loop.
@@ -60,6 +74,7 @@ type run struct {
 	attempt  int       // attempts started
 	counts   [classify.NumClasses]int
 	prev     time.Duration // the last delay waited
+	hint     time.Duration // the last failure's server hint, as given; 0: none
 }
 
 // callClock is the time of one call: its first reading of the clock, and
@@ -78,10 +93,12 @@ func (c *callClock) stop() {
 	}
 }
 
-func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
+// loop runs the attempts, each with layer for its context, until one
+// succeeds or the call gives up.
+func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error) error {
 	for {
 		r.attempt++
-		err, timedOut := r.call(ctx, op)
+		err, timedOut := r.call(layer, op)
 		if err == nil {
 			if r.cfg.kinds.Has(observe.KindSuccess) {
 				r.emit(ctx, observe.Success{Operation: r.cfg.name, Attempt: r.attempt, Elapsed: r.now().Sub(r.start)})
@@ -94,16 +111,23 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 		}
 		var now time.Time // zero: nobody needs it
 		if r.attempt == 1 {
-			if r.cfg.deadlineLate {
+			if r.cfg.maxRetryTime > 0 {
 				now = r.now()
-				r.deadline = now.Add(r.cfg.deadline)
+				r.joinDeadline(now.Add(r.cfg.maxRetryTime))
 			}
-			r.joinContextDeadline(ctx)
+			if d, ok := ctx.Deadline(); ok {
+				r.joinDeadline(d)
+			}
 		}
 		if now.IsZero() && (!r.deadline.IsZero() || r.cfg.kinds != 0) {
 			now = r.now()
 		}
 		class := r.classify(err, timedOut)
+		if layer.gaveUp.Load() {
+			// A loop nested in the attempt retried and gave up: retry at
+			// one layer.
+			class = classify.Permanent
+		}
 		if timedOut && r.pastDeadline(now) {
 			// The attempt's context ended at the call's deadline, not its
 			// own timeout.
@@ -123,7 +147,7 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 			return r.stop(ctx, ErrMaxClassAttempts, last, class, now)
 		}
 
-		delay := r.delay(err, class)
+		delay := r.delay(err, class, now)
 		if !r.fits(delay, now) {
 			return r.stopDeadline(ctx, last, class, delay, now)
 		}
@@ -134,7 +158,7 @@ func (r *run) loop(ctx context.Context, op func(context.Context) error) error {
 		if r.cfg.kinds.Has(observe.KindRetry) {
 			r.emit(ctx, observe.Retry{
 				Operation: r.cfg.name, Attempt: r.attempt, Class: class, Err: last,
-				Delay: delay, Elapsed: now.Sub(r.start),
+				Delay: delay, RetryAfter: r.hint, Elapsed: now.Sub(r.start),
 			})
 		}
 		if delay > 0 && !r.wait(ctx, delay) {
@@ -185,12 +209,12 @@ func (r *run) classify(err error, timedOut bool) classify.Class {
 	return c
 }
 
-// joinContextDeadline makes the call's deadline the earlier of Deadline's and
-// the context's. It is called at the first failure: before that, the
-// context enforces its own deadline, and a call that succeeds at once does
-// not ask.
-func (r *run) joinContextDeadline(ctx context.Context) {
-	if d, ok := ctx.Deadline(); ok && (r.deadline.IsZero() || d.Before(r.deadline)) {
+// joinDeadline makes the call's deadline the earlier of its own and d. It
+// is called at the first failure with the deadline of MaxRetryTime and the
+// context's: before that, the context enforces its own deadline, and a call
+// that succeeds at once does not ask.
+func (r *run) joinDeadline(d time.Time) {
+	if r.deadline.IsZero() || d.Before(r.deadline) {
 		r.deadline = d
 	}
 }
@@ -209,8 +233,12 @@ func (r *run) fits(delay time.Duration, now time.Time) bool {
 // delay returns the wait before the next attempt: the strategy's delay for
 // class, never negative, or the server's hint if that is longer, capped by
 // MaxRetryAfter and spread over up to a tenth more, so that the clients a
-// server gave the same hint do not all come back at the same instant.
-func (r *run) delay(err error, class classify.Class) time.Duration {
+// server gave the same hint do not all come back at the same instant. The
+// spread never takes the wait above MaxRetryAfter, and takes at most half
+// the time that would remain before the deadline after the hint, so that a
+// hint that fits is taken. A hint that fits is taken even when the
+// strategy's longer delay would not fit: the server said when to come back.
+func (r *run) delay(err error, class classify.Class, now time.Time) time.Duration {
 	u := r.cfg.random()
 	d := r.cfg.strategyFor(class).Delay(backoff.Input{
 		Attempt: r.attempt,
@@ -219,12 +247,23 @@ func (r *run) delay(err error, class classify.Class) time.Duration {
 		Random:  u,
 	})
 	d = max(d, 0)
-	if hint, ok := classify.RetryAfter(err); ok {
-		hint = min(hint, r.cfg.maxRetryAfter)
-		spread := time.Duration(u * float64(hint/10))
-		d = max(d, min(hint, math.MaxInt64-spread)+spread) // saturating hint+spread
+	hint, ok := classify.RetryAfter(err)
+	if !ok {
+		r.hint = 0
+		return d
 	}
-	return d
+	r.hint = hint
+	hint = min(hint, r.cfg.maxRetryAfter)
+	if d > hint && r.fits(d, now) {
+		return d
+	}
+	slack := r.cfg.maxRetryAfter - hint // no overflow: hint <= maxRetryAfter
+	if !r.deadline.IsZero() {
+		if left := r.deadline.Sub(now) - hint; left > 0 {
+			slack = min(slack, left/2)
+		}
+	}
+	return hint + min(time.Duration(u*float64(hint/10)), slack)
 }
 
 // wait waits for delay, or until ctx is done, whichever comes first, and
@@ -271,10 +310,15 @@ func (r *run) stop(ctx context.Context, reason, last error, class classify.Class
 }
 
 // stopDeadline ends the call because time ran out, or would before a wait of
-// delay ended.
+// delay ended. If the time of Deadline has passed, the cause says so, as it
+// does when the context of the attempts ends at that time.
 func (r *run) stopDeadline(ctx context.Context, last error, class classify.Class, delay time.Duration, now time.Time) error {
-	r.emitStop(ctx, ErrDeadline, last, class, delay, nil, now)
-	return &Error{Reason: ErrDeadline, Attempts: r.attempt, Last: last, Class: class}
+	var cause error
+	if d := r.cfg.deadline; d > 0 && now.Sub(r.start) >= d {
+		cause = deadlineCause(d)
+	}
+	r.emitStop(ctx, ErrDeadline, last, class, delay, cause, now)
+	return &Error{Reason: ErrDeadline, Attempts: r.attempt, Last: last, Class: class, Cause: cause}
 }
 
 // stopDone ends the call because ctx is done: ErrDeadline if its deadline

@@ -143,6 +143,8 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case noDeadline:
 		o.apply(c)
+	case maxRetryTime:
+		o.apply(c)
 	case attemptTimeout:
 		o.apply(c)
 	case classifier:
@@ -162,6 +164,8 @@ func applyOne(c *config, i int, o Option) {
 	case noBudget:
 		o.apply(c)
 	case clockOption:
+		o.apply(c)
+	case unlayered:
 		o.apply(c)
 	case *bundle:
 		o.apply(c)

@@ -80,17 +80,22 @@ func (o maxClassAttempts) apply(c *config) {
 	}
 }
 
-// Deadline bounds the whole call, waits included, to d from the moment Do is
-// called, on top of the context's own deadline: the earlier of the two
-// applies. No attempt starts after it; a wait that would not end before it is
-// not started, and the call gives up at once with ErrDeadline. An attempt
-// already running is not interrupted by Deadline alone: give the operation an
-// AttemptTimeout, whose context ends no later than the deadline, or bound it
-// with the context. d must be positive.
+// Deadline bounds the whole call, waits and attempts included, to d from
+// the moment Do is called, on top of the context's own deadline: the earlier
+// of the two applies. The context that attempts get ends at the deadline, so
+// that an operation that honours its context lets Do return by then; no
+// attempt starts after it, and a wait that would not end before it is not
+// started: the call gives up at once with ErrDeadline. The error's Cause
+// then says which limit it was.
 //
-// Default: 60s, counted from the first failure rather than from the call, so
-// that a call that succeeds at once never reads the clock. Deadline(d) and
-// the context's deadline count from the call.
+// Do never abandons a running attempt: an operation that ignores its
+// context, or a subscriber that blocks, holds the call past the deadline.
+// If the attempt then succeeds, Do returns its value: its effect happened.
+//
+// Deadline lifts the default MaxRetryTime, not one given explicitly. d must
+// be positive.
+//
+// Default: none; the call is bounded by MaxRetryTime and the context.
 func Deadline(d time.Duration) Option { return deadline(d) }
 
 type deadline time.Duration
@@ -103,18 +108,42 @@ func (o deadline) apply(c *config) {
 		return
 	}
 	c.deadline = time.Duration(o)
-	c.deadlineLate = false
+	if !c.retryTimeSet {
+		c.maxRetryTime = 0
+	}
 }
 
-// NoDeadline lifts the deadline of Deadline, leaving the call bounded by the
-// context's deadline, if it has one, and by the attempt caps.
+// MaxRetryTime bounds the time spent retrying to d from the first failure:
+// no attempt starts after it, and a wait that would not end before it is not
+// started: the call gives up at once with ErrDeadline. Unlike Deadline it
+// never ends a running attempt, and a call that succeeds at once never
+// reads the clock for it. d must be positive.
+//
+// Default: 60s, unless Deadline is given.
+func MaxRetryTime(d time.Duration) Option { return maxRetryTime(d) }
+
+type maxRetryTime time.Duration
+
+func (o maxRetryTime) String() string { return "MaxRetryTime(" + time.Duration(o).String() + ")" }
+
+func (o maxRetryTime) apply(c *config) {
+	if o <= 0 {
+		c.fail(o.String(), "must be positive (NoDeadline lifts it)")
+		return
+	}
+	c.maxRetryTime, c.retryTimeSet = time.Duration(o), true
+}
+
+// NoDeadline lifts the limits of Deadline and MaxRetryTime, the default one
+// included, leaving the call bounded by the context's deadline, if it has
+// one, and by the attempt caps. An option after it may set either again.
 func NoDeadline() Option { return noDeadline{} }
 
 type noDeadline struct{}
 
 func (noDeadline) String() string { return "NoDeadline()" }
 
-func (noDeadline) apply(c *config) { c.deadline, c.deadlineLate = 0, false }
+func (noDeadline) apply(c *config) { c.deadline, c.maxRetryTime, c.retryTimeSet = 0, 0, false }
 
 // AttemptTimeout gives each attempt a context that ends after d, or at the
 // call's deadline if that comes first. An attempt that fails because its own
@@ -216,11 +245,14 @@ func (o strategy) apply(c *config) {
 
 // MaxRetryAfter caps how long the call waits on a server's hint (a
 // Retry-After header, classify.MarkRateLimit, an error's RetryAfter method).
-// A hint is untrusted input: one above d is taken as d. The wait is the
-// longer of the backoff strategy's delay and the capped hint, spread over up
-// to a tenth more at random so that the clients a server gave the same hint
-// do not all come back at once; like any wait it must end before the
-// deadline, or the call gives up at once. d must be positive.
+// A hint is untrusted input: one above d is taken as d, and d is a hard cap
+// on the wait a hint leads to. The wait is the longer of the backoff
+// strategy's delay and the hint, spread over up to a tenth more at random,
+// so that the clients a server gave the same hint do not all come back at
+// once; the spread never takes the wait above d, nor past the deadline. A
+// hint that fits before the deadline is waited out even when the backoff
+// strategy's delay would not fit; one that does not fit ends the call at
+// once. d must be positive.
 //
 // Default: 1 minute.
 func MaxRetryAfter(d time.Duration) Option { return maxRetryAfter(d) }

@@ -20,7 +20,7 @@ var (
 	reflexioBundle = retry.Options(
 		retry.Name("bench"),
 		retry.MaxAttempts(5),
-		retry.Deadline(time.Minute),
+		retry.MaxRetryTime(time.Minute),
 		retry.Backoff(backoff.Constant(0)),
 		retry.MaxUnknownAttempts(3),
 		retry.NoBudget(),
@@ -41,7 +41,7 @@ var reflexio = lib[ctxOp]{
 		return retry.Do(ctx, op,
 			retry.Name("bench"),
 			retry.MaxAttempts(5),
-			retry.Deadline(time.Minute),
+			retry.MaxRetryTime(time.Minute),
 			retry.Backoff(backoff.Constant(0)),
 			retry.MaxUnknownAttempts(3),
 			retry.NoBudget(),

@@ -23,3 +23,9 @@ type Clock interface {
 // elapsed times and waits. AttemptTimeout still uses real time. Set by
 // package retry.
 var WithClock func(c Clock) any
+
+// Unlayered returns a retry.Option, as an any, that makes a call keep to
+// itself that it gave up: the loop around it retries as if the call were
+// not a retry loop, as a hand-rolled loop would. The simulator models other
+// libraries with it. Set by package retry.
+var Unlayered func() any

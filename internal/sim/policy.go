@@ -6,6 +6,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/hook"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -39,7 +40,8 @@ var NoRetry = Policy{
 // Naive is what a hand-rolled retry does at every layer: 3 retries (4
 // attempts) with exponential backoff from 100ms without jitter, retrying
 // every error, an inner layer's failure included, ignoring the server's
-// Retry-After, with no deadline and no budget.
+// Retry-After, with no deadline and no budget. Its loops do not tell the
+// loop around them that they gave up, as reflexio's do.
 var Naive = Policy{
 	Name: "naive",
 	Doc:  "4 attempts, exponential backoff without jitter, retries everything, ignores Retry-After",
@@ -51,6 +53,7 @@ var Naive = Policy{
 			retry.MaxUnknownAttempts(math.MaxInt),
 			retry.NoDeadline(),
 			retry.MaxRetryAfter(time.Nanosecond), // no way to say "ignore hints"; this comes closest
+			hook.Unlayered().(retry.Option),
 		}
 	},
 }
