@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 )
@@ -70,6 +71,7 @@ func call(ctx context.Context, op func(context.Context) (int, error), opts ...re
 type leakOp struct {
 	succeedAt, panicAt int
 	block              bool
+	err                error // what a failing attempt returns; nil: transient
 	ctxs               []context.Context
 }
 
@@ -82,27 +84,49 @@ func (o *leakOp) do(ctx context.Context) (int, error) {
 		return 1, nil
 	case o.block:
 		return blockUntilDone(ctx)
+	case o.err == innerGaveUp:
+		retry.Run(ctx, func(context.Context) error { return transient },
+			retry.MaxAttempts(2), retry.Backoff(backoff.Constant(time.Second)))
+		return 0, classify.MarkTransient(innerGaveUp)
+	case o.err != nil:
+		return 0, o.err
 	}
 	return 0, transient
 }
 
+// TestNothingOutlivesACall runs a call to every end it can come to, with
+// and without a Deadline (whose context has a timer of its own), and checks
+// that every attempt's context is done and no goroutine is left.
 func TestNothingOutlivesACall(t *testing.T) {
+	spent := retry.NewBudget(0.1, 1)
+	for range 100 { // spend the burst and whatever the budget earned
+		retry.Run(context.Background(), func(context.Context) error { return transient },
+			spent, retry.Backoff(backoff.Constant(0)))
+	}
 	panicInRetry := retry.Subscribe(observe.Func(func(e observe.Retry) {
 		if e.Attempt == 2 {
 			panic(errPanic)
 		}
 	}))
 	tests := []struct {
-		name      string
-		op        leakOp
-		cancelAt  time.Duration // 0: never
-		opts      []retry.Option
-		wantErr   error // nil: success
-		wantPanic bool
+		name       string
+		op         leakOp
+		cancelAt   time.Duration // 0: never
+		ctxTimeout time.Duration // of the caller's context; 0: none
+		opts       []retry.Option
+		wantErr    error // nil: success
+		wantPanic  bool
 	}{
 		{name: "success at once", op: leakOp{succeedAt: 1}},
 		{name: "success after waits", op: leakOp{succeedAt: 3}},
 		{name: "exhaustion after waits", op: leakOp{}, opts: []retry.Option{retry.MaxAttempts(3)}, wantErr: retry.ErrMaxAttempts},
+		{name: "permanent after waits", op: leakOp{err: permanent}, wantErr: retry.ErrPermanent},
+		{name: "unknown cap", op: leakOp{err: unknown}, wantErr: retry.ErrMaxUnknownAttempts},
+		{name: "class cap", op: leakOp{err: rateLimit}, opts: []retry.Option{retry.MaxAttemptsFor(classify.RateLimit, 2)}, wantErr: retry.ErrMaxClassAttempts},
+		{name: "budget refuses", op: leakOp{}, opts: []retry.Option{spent}, wantErr: retry.ErrBudgetExhausted},
+		{name: "wait does not fit", op: leakOp{}, opts: []retry.Option{retry.MaxRetryTime(1500 * time.Millisecond)}, wantErr: retry.ErrDeadline},
+		{name: "context deadline during an attempt", op: leakOp{block: true}, ctxTimeout: 3 * time.Second, wantErr: retry.ErrDeadline},
+		{name: "inner loop gave up", op: leakOp{err: innerGaveUp}, wantErr: retry.ErrPermanent},
 		{name: "cancel during a wait", op: leakOp{}, cancelAt: 1500 * time.Millisecond, wantErr: retry.ErrCancelled},
 		{name: "cancel during an attempt", op: leakOp{block: true}, cancelAt: 30 * time.Second, wantErr: retry.ErrCancelled},
 		{name: "attempt ends at the deadline", op: leakOp{block: true}, opts: []retry.Option{retry.Deadline(5 * time.Second)}, wantErr: retry.ErrDeadline},
@@ -111,40 +135,53 @@ func TestNothingOutlivesACall(t *testing.T) {
 		{name: "panic in a subscriber", op: leakOp{}, opts: []retry.Option{panicInRetry}, wantPanic: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx, cancel := context.WithCancel(t.Context())
-				defer cancel()
-				if tt.cancelAt > 0 {
-					time.AfterFunc(tt.cancelAt, cancel)
-				}
-				synctest.Wait()
-				before := bubbleGoroutines()
-
-				op := tt.op
-				opts := append([]retry.Option{retry.AttemptTimeout(time.Minute), retry.Backoff(backoff.Constant(time.Second))}, tt.opts...)
-				panicked, err := call(opaqueCtx{ctx}, op.do, opts...)
-
-				if tt.wantPanic {
-					if panicked != errPanic {
-						t.Errorf("Do(%v) panicked with %v; want %v", opts, panicked, errPanic)
+		for _, deadline := range []time.Duration{0, time.Hour} {
+			name := tt.name
+			if deadline > 0 {
+				name += ", with a Deadline"
+				// First, so that a row's own Deadline wins.
+				tt.opts = append([]retry.Option{retry.Deadline(deadline)}, tt.opts...)
+			}
+			t.Run(name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					ctx, cancel := context.WithCancel(t.Context())
+					defer cancel()
+					if tt.cancelAt > 0 {
+						time.AfterFunc(tt.cancelAt, cancel)
 					}
-				} else if panicked != nil || !errors.Is(err, tt.wantErr) {
-					t.Errorf("Do(%v) = %v (panic %v); want %v", opts, err, panicked, tt.wantErr)
-				}
-				// Every attempt's context is done, by cancellation or by its
-				// own deadline: nothing of it is left running.
-				for i, c := range op.ctxs {
-					if c.Err() == nil {
-						t.Errorf("attempt %d's context is not done after Do(%v) returned", i+1, opts)
+					if tt.ctxTimeout > 0 {
+						var cancelTimeout context.CancelFunc
+						ctx, cancelTimeout = context.WithTimeout(ctx, tt.ctxTimeout)
+						defer cancelTimeout()
 					}
-				}
-				synctest.Wait()
-				if after := bubbleGoroutines(); after != before {
-					t.Errorf("%d goroutines after Do(%v) returned; want %d, as before", after, opts, before)
-				}
+					synctest.Wait()
+					before := bubbleGoroutines()
+
+					op := tt.op
+					opts := append([]retry.Option{retry.AttemptTimeout(time.Minute), retry.Backoff(backoff.Constant(time.Second))}, tt.opts...)
+					panicked, err := call(opaqueCtx{ctx}, op.do, opts...)
+
+					if tt.wantPanic {
+						if panicked != errPanic {
+							t.Errorf("Do(%v) panicked with %v; want %v", opts, panicked, errPanic)
+						}
+					} else if panicked != nil || !errors.Is(err, tt.wantErr) {
+						t.Errorf("Do(%v) = %v (panic %v); want %v", opts, err, panicked, tt.wantErr)
+					}
+					// Every attempt's context is done, by cancellation or by its
+					// own deadline: nothing of it is left running.
+					for i, c := range op.ctxs {
+						if c.Err() == nil {
+							t.Errorf("attempt %d's context is not done after Do(%v) returned", i+1, opts)
+						}
+					}
+					synctest.Wait()
+					if after := bubbleGoroutines(); after != before {
+						t.Errorf("%d goroutines after Do(%v) returned; want %d, as before", after, opts, before)
+					}
+				})
 			})
-		})
+		}
 	}
 }
 
@@ -196,3 +233,8 @@ func TestPanicInSubscriberLeavesTheBundleIntact(t *testing.T) {
 		}
 	})
 }
+
+// innerGaveUp tells a leakOp to run a loop of its own on the attempt's
+// context, which retries and gives up, and then to fail with a Transient
+// error of its own.
+var innerGaveUp = errors.New("inner loop gave up")
