@@ -94,9 +94,10 @@
 //
 // An inner loop that made a single attempt (it does not retry that request,
 // say), or that ended because the outer attempt's context did, leaves the
-// decision to the outer loop. The word goes to the nearest loop only, and
-// only through the context the attempt was given: an operation that starts
-// its inner calls on a context of its own (context.Background, say) opts out.
+// decision to the outer loop. The word goes up through every layer, but
+// only through the contexts the attempts were given: an operation that
+// starts its inner calls on a context of its own (context.Background, say)
+// opts out.
 //
 // A server's pushback is honoured: a hint of how long to wait (see
 // [MaxRetryAfter]) lengthens the wait, within its cap, and a hint that does

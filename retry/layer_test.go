@@ -129,23 +129,22 @@ func TestInnerGiveUpThenSuccessIsASuccess(t *testing.T) {
 	})
 }
 
-// A layer's give-up reaches the nearest loop above it only: a loop two
-// levels up sees its own attempt fail Permanent through the middle loop's
-// *Error, as before.
-func TestInnerGiveUpMarksOnlyTheNearestLoop(t *testing.T) {
+// The word that a loop gave up goes up through every layer, even when each
+// layer makes an error of its own of what the layer below returned.
+func TestInnerGiveUpReachesEveryLayer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		zero := retry.Backoff(backoff.Constant(0))
+		hide := func(err error) error { return classify.MarkTransient(fmt.Errorf("%v", err)) }
 		inner, middle, outer := 0, 0, 0
 		err := retry.Run(t.Context(), func(ctx context.Context) error {
 			outer++
-			return retry.Run(ctx, func(ctx context.Context) error {
+			return hide(retry.Run(ctx, func(ctx context.Context) error {
 				middle++
-				err := retry.Run(ctx, func(context.Context) error {
+				return hide(retry.Run(ctx, func(context.Context) error {
 					inner++
 					return transient
-				}, zero, retry.MaxAttempts(2))
-				return classify.MarkTransient(fmt.Errorf("%v", err))
-			}, zero, retry.MaxAttempts(2))
+				}, zero, retry.MaxAttempts(2)))
+			}, zero, retry.MaxAttempts(2)))
 		}, zero, retry.MaxAttempts(2))
 		if !errors.Is(err, retry.ErrPermanent) || outer != 1 || middle != 1 || inner != 2 {
 			t.Errorf("Run = %v after %d/%d/%d attempts (outer/middle/inner); want ErrPermanent after 1/1/2", err, outer, middle, inner)

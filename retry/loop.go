@@ -58,9 +58,10 @@ func start(ctx context.Context, cfg *config, op func(context.Context) error) err
 	defer clock.stop()
 	// The layer escapes, to the operation: it stays out of r, which would
 	// go along with it.
-	err := r.loop(ctx, &layerCtx{Context: ctx}, op)
+	layer := &layerCtx{Context: ctx}
+	err := r.loop(ctx, layer, op)
 	if err != nil && !cfg.unlayered {
-		tellParent(parent, err, r.attempt)
+		tellParent(parent, err, r.attempt, layer.gaveUp.Load())
 	}
 	return err
 }

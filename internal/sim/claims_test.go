@@ -170,6 +170,16 @@ func TestNestedLayersRetryAtOneLayerOnly(t *testing.T) {
 	checkNestedOneLayer(t, cell(sc, ThreeAttempts), cell(sc, Defaults), cell(sc, Naive))
 }
 
+// The layers of the nested-http scenario get the failure below them as a
+// response, and make an error of their own of it: no *retry.Error reaches
+// them, and only the word the attempts' context carries keeps the retries
+// at one layer.
+func TestNestedLayersOverResponsesRetryAtOneLayerOnly(t *testing.T) {
+	t.Parallel()
+	sc := small(t, "nested-http")
+	checkNestedOneLayer(t, cell(sc, ThreeAttempts), cell(sc, Defaults), cell(sc, Naive))
+}
+
 func TestCapacityDropBudgetRecoversWithin10sAndNaiveNever(t *testing.T) {
 	t.Parallel()
 	sc := small(t, "capacity")

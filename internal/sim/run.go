@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -13,6 +14,10 @@ import (
 // the requests still retrying to end. Every policy here ends its calls well
 // within it; a call still running then is cut off and counts as failed.
 const drainLimit = 10 * time.Minute
+
+// errResponse is the error a layer makes of the failure of the layer below
+// when that comes as a response (Scenario.Responses): a 503, Transient.
+var errResponse = classify.MarkTransient(errors.New("503 Service Unavailable"))
 
 // Run simulates scenario sc under policy pol and returns what happened. All
 // its randomness comes from seed: the same arguments give the same Result,
@@ -41,7 +46,15 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 			rec.answer(r, c, err == nil, errors.Is(err, ErrOverloaded), s.Elapsed())
 			return err
 		}
-		return retry.Run(ctx, func(ctx context.Context) error { return call(ctx, r, i+1) }, layers[i])
+		return retry.Run(ctx, func(ctx context.Context) error {
+			err := call(ctx, r, i+1)
+			if err != nil && sc.Responses && i+1 < len(layers) {
+				// What a caller makes of a response: an error of its own,
+				// with nothing of the layer below's *retry.Error in it.
+				return errResponse
+			}
+			return err
+		}, layers[i])
 	}
 	begin := func() {
 		r := rec.begin(s.Elapsed())

@@ -13,17 +13,21 @@ import (
 // each makes one request at a uniformly random time within Duration, as the
 // writers of the contention model do. A request goes through Layers nested
 // calls of retry.Do, each wrapping the next, and the innermost one calls the
-// downstream.
+// downstream. With Responses, each layer but the innermost gets the failure
+// of the layer below as a response rather than an error, and turns it into
+// an error of its own, as a caller of an HTTP transport that retries does
+// with the last response the transport gave up on.
 type Scenario struct {
 	Name string // short, for the CSV
 	Doc  string // one line, for the table and the chart
 
-	Clients  int
-	Rate     float64 // requests per second, of all clients together
-	Once     bool
-	Duration time.Duration
-	Layers   int
-	Model    Model
+	Clients   int
+	Rate      float64 // requests per second, of all clients together
+	Once      bool
+	Duration  time.Duration
+	Layers    int
+	Responses bool
+	Model     Model
 
 	Policies []Policy
 }
@@ -85,6 +89,12 @@ func Grid(full bool) []Scenario {
 			Clients: 10, Rate: nestedRate, Duration: d, Layers: 3,
 			Model:    Flaky{P: 1, Latency: 10 * time.Millisecond},
 			Policies: append(Policies[:len(Policies):len(Policies)], BudgetEveryLayer, ThreeAttempts),
+		},
+		{
+			Name: "nested-http", Doc: "the same, each layer turning the failure below into an error of its own, as a caller of an HTTP transport does",
+			Clients: 10, Rate: nestedRate, Duration: d, Layers: 3, Responses: true,
+			Model:    Flaky{P: 1, Latency: 10 * time.Millisecond},
+			Policies: append(Policies[:len(Policies):len(Policies)], ThreeAttempts),
 		},
 		{
 			Name: "capacity", Doc: "a server at 80% load whose capacity halves for 2 s; clients time out after 100 ms",
