@@ -84,10 +84,10 @@ func (o *leakOp) do(ctx context.Context) (int, error) {
 		return 1, nil
 	case o.block:
 		return blockUntilDone(ctx)
-	case o.err == innerGaveUp:
+	case o.err == errInnerGaveUp:
 		retry.Run(ctx, func(context.Context) error { return transient },
 			retry.MaxAttempts(2), retry.Backoff(backoff.Constant(time.Second)))
-		return 0, classify.MarkTransient(innerGaveUp)
+		return 0, classify.MarkTransient(errInnerGaveUp)
 	case o.err != nil:
 		return 0, o.err
 	}
@@ -126,7 +126,7 @@ func TestNothingOutlivesACall(t *testing.T) {
 		{name: "budget refuses", op: leakOp{}, opts: []retry.Option{spent}, wantErr: retry.ErrBudgetExhausted},
 		{name: "wait does not fit", op: leakOp{}, opts: []retry.Option{retry.MaxRetryTime(1500 * time.Millisecond)}, wantErr: retry.ErrDeadline},
 		{name: "context deadline during an attempt", op: leakOp{block: true}, ctxTimeout: 3 * time.Second, wantErr: retry.ErrDeadline},
-		{name: "inner loop gave up", op: leakOp{err: innerGaveUp}, wantErr: retry.ErrPermanent},
+		{name: "inner loop gave up", op: leakOp{err: errInnerGaveUp}, wantErr: retry.ErrPermanent},
 		{name: "cancel during a wait", op: leakOp{}, cancelAt: 1500 * time.Millisecond, wantErr: retry.ErrCancelled},
 		{name: "cancel during an attempt", op: leakOp{block: true}, cancelAt: 30 * time.Second, wantErr: retry.ErrCancelled},
 		{name: "attempt ends at the deadline", op: leakOp{block: true}, opts: []retry.Option{retry.Deadline(5 * time.Second)}, wantErr: retry.ErrDeadline},
@@ -234,7 +234,7 @@ func TestPanicInSubscriberLeavesTheBundleIntact(t *testing.T) {
 	})
 }
 
-// innerGaveUp tells a leakOp to run a loop of its own on the attempt's
+// errInnerGaveUp tells a leakOp to run a loop of its own on the attempt's
 // context, which retries and gives up, and then to fail with a Transient
 // error of its own.
-var innerGaveUp = errors.New("inner loop gave up")
+var errInnerGaveUp = errors.New("inner loop gave up")
