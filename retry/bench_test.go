@@ -3,6 +3,7 @@ package retry_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/observe"
@@ -33,6 +34,15 @@ func BenchmarkDo(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			retry.Do(ctx, ok, retry.MaxAttempts(3), retry.Backoff(backoff.Constant(0)))
+		}
+	})
+	// Deadline pays for a context that ends the running attempt on time:
+	// what it costs over SuccessBundle, which has no deadline.
+	deadline := retry.Options(retry.Backoff(backoff.Constant(0)), retry.Deadline(time.Minute))
+	b.Run("SuccessDeadline", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, ok, deadline)
 		}
 	})
 	b.Run("Retry3", func(b *testing.B) {
