@@ -11,11 +11,14 @@ import (
 )
 
 // FuzzBudget drives a Budget with any parameters and any sequence of calls,
-// each failing a number of times that the input says, and checks the
-// bound its doc states, on the whole sequence and on every interval of it:
-// retries ≤ ratio × calls begun + burst. Bad parameters must fail every call
-// with ErrInvalidOption before its operation runs, and the reserve must stay
-// within [0, burst].
+// each failing a number of times that the input says, and checks it against
+// a model of the rule its doc states (each call that begins earns ratio of a
+// retry, each call that succeeds earns one, each retry spends one, the
+// reserve holds at most burst): every call makes the attempts the model
+// says, Available is exactly the model's reserve, and the bound holds on the
+// whole sequence and on every interval of it: retries ≤ ratio × calls begun
+// + calls succeeded + burst. Bad parameters must fail every call with
+// ErrInvalidOption before its operation runs.
 func FuzzBudget(f *testing.F) {
 	f.Add(0.1, 10, []byte{0, 1, 9, 9, 9, 9, 2})
 	f.Add(0.0, 1, []byte{9, 9, 9})
@@ -27,15 +30,26 @@ func FuzzBudget(f *testing.F) {
 	f.Add(0.1, 0, []byte{1})
 	f.Add(0.1, math.MaxInt, []byte{1})
 	f.Add(5e-7, 1<<40, []byte{4, 4, 4})
+	f.Add(0.0, 2, []byte{11, 11, 2, 11, 0, 0, 11})
 	f.Fuzz(func(t *testing.T, ratio float64, burst int, failures []byte) {
 		if len(failures) > 64 {
 			failures = failures[:64]
 		}
 		budget := retry.NewBudget(ratio, burst)
-		valid := ratio >= 0 && ratio <= 1000 && burst >= 1 && burst <= math.MaxInt64/1_000_000
-		opts := retry.Options(budget, retry.MaxAttempts(10), retry.Backoff(backoff.Constant(0)), retry.NoDeadline())
+		valid := ratio >= 0 && ratio <= 1000 && burst >= 1 && burst <= math.MaxInt64/micro
+		const maxAttempts = 10
+		opts := retry.Options(budget, retry.MaxAttempts(maxAttempts), retry.Backoff(backoff.Constant(0)), retry.NoDeadline())
+
+		// The model's reserve, in millionths of a retry, as the doc says.
+		var reserve, capacity, deposit int64
+		if valid {
+			capacity, deposit = int64(burst)*micro, int64(ratio*micro)
+			reserve = capacity
+		}
+		add := func(n int64) { reserve = min(reserve+n, capacity) }
 
 		retries := make([]int, len(failures))
+		succeeded := make([]bool, len(failures))
 		for i, n := range failures {
 			fail := int(n % 12) // at times more failures than attempts
 			attempts := 0
@@ -52,22 +66,41 @@ func FuzzBudget(f *testing.F) {
 				}
 				return
 			}
-			if attempts == 0 {
-				t.Fatalf("NewBudget(%v, %d): a call made no attempt: %v", ratio, burst, err)
+
+			add(deposit)
+			want := 1
+			for want <= fail && want < maxAttempts && reserve >= micro {
+				reserve -= micro
+				want++
 			}
-			retries[i] = attempts - 1
+			if want > fail {
+				add(micro)
+			}
+			if attempts != want || (err == nil) != (want > fail) {
+				t.Fatalf("NewBudget(%v, %d): call %d (failing %d times) = %v after %d attempts; want %d", ratio, burst, i, fail, err, attempts, want)
+			}
+			if got, want := budget.Available(), float64(reserve/micro)+float64(reserve%micro)/micro; got != want {
+				t.Fatalf("NewBudget(%v, %d): Available() = %v after call %d; want %v", ratio, burst, got, i, want)
+			}
 			if a := budget.Available(); a < 0 || a > float64(burst) || math.IsNaN(a) {
 				t.Fatalf("NewBudget(%v, %d): Available() = %v; want within [0, %d]", ratio, burst, a, burst)
 			}
+			retries[i], succeeded[i] = attempts-1, err == nil
 		}
 		for i := range retries {
-			sum := 0
+			sum, ok := 0, 0
 			for j := i; j < len(retries); j++ {
 				sum += retries[j]
-				if bound := ratio*float64(j-i+1) + float64(burst); float64(sum) > bound {
-					t.Fatalf("NewBudget(%v, %d): calls %d..%d made %d retries; bound %v", ratio, burst, i, j, sum, bound)
+				if succeeded[j] {
+					ok++
+				}
+				if bound := ratio*float64(j-i+1) + float64(ok) + float64(burst); float64(sum) > bound {
+					t.Fatalf("NewBudget(%v, %d): calls %d..%d made %d retries, %d succeeded; bound %v", ratio, burst, i, j, sum, ok, bound)
 				}
 			}
 		}
 	})
 }
+
+// micro is the Budget's unit: a millionth of a retry.
+const micro = 1_000_000

@@ -97,9 +97,8 @@ func TestBudgetIsNotSpentOnARetryThatDoesNotHappen(t *testing.T) {
 	})
 }
 
-func TestBudgetEarnsRatioPerCallUpToBurst(t *testing.T) {
+func TestBudgetEarnsRatioPerCallAndOnePerSuccessUpToBurst(t *testing.T) {
 	budget := retry.NewBudget(0.25, 3)
-	ok := func(context.Context) error { return nil }
 	if got := budget.Available(); got != 3 {
 		t.Fatalf("Available() = %v at start; want 3 (a full reserve)", got)
 	}
@@ -113,11 +112,23 @@ func TestBudgetEarnsRatioPerCallUpToBurst(t *testing.T) {
 	if got := budget.Available(); got != 0 {
 		t.Fatalf("Available() = %v after the reserve was spent; want 0", got)
 	}
+	// A call that fails without retrying earns its ratio and no more.
+	failOnce := func(context.Context) error { return permanent }
 	for i, want := range []float64{0.25, 0.5, 0.75, 1} {
-		retry.Run(context.Background(), ok, budget)
+		retry.Run(context.Background(), failOnce, budget)
 		if got := budget.Available(); got != want {
-			t.Errorf("Available() = %v after %d more calls; want %v", got, i+1, want)
+			t.Errorf("Available() = %v after %d more failed calls; want %v", got, i+1, want)
 		}
+	}
+	// A call that succeeds earns its ratio and one retry.
+	ok := func(context.Context) error { return nil }
+	retry.Run(context.Background(), ok, budget)
+	if got := budget.Available(); got != 2.25 {
+		t.Errorf("Available() = %v after a success; want 2.25", got)
+	}
+	retry.Run(context.Background(), ok, budget)
+	if got := budget.Available(); got != 3 {
+		t.Errorf("Available() = %v after two successes; want 3, the burst", got)
 	}
 	for range 100 {
 		retry.Run(context.Background(), ok, budget)
@@ -127,10 +138,58 @@ func TestBudgetEarnsRatioPerCallUpToBurst(t *testing.T) {
 	}
 }
 
+// TestBudgetSuccessPaysForARetry: a call that succeeds after its retries
+// earns one retry back, whichever attempt succeeded, so that the next call
+// may retry once more.
+func TestBudgetSuccessPaysForARetry(t *testing.T) {
+	budget := retry.NewBudget(0, 2) // two retries, and only successes earn more
+	opts := retry.Options(budget, retry.MaxAttempts(5), retry.Backoff(backoff.Constant(0)))
+	f := newOp(transient, transient) // fails twice, then succeeds
+	if _, err := retry.Do(context.Background(), f.do, opts); err != nil || f.calls() != 3 {
+		t.Fatalf("Do(fails twice) = %v after %d attempts; want success after 3", err, f.calls())
+	}
+	if got := budget.Available(); got != 1 {
+		t.Errorf("Available() = %v after 2 retries and a success; want 1", got)
+	}
+	g := newOp(repeat(transient, 5)...)
+	_, err := retry.Do(context.Background(), g.do, opts)
+	if !errors.Is(err, retry.ErrBudgetExhausted) || g.calls() != 2 {
+		t.Errorf("Do(always failing) = %v after %d attempts; want ErrBudgetExhausted after 2 (one retry paid by the success)", err, g.calls())
+	}
+}
+
+// TestBudgetKeepsRetryingRandomFaults pins what the success rule is for: a
+// dependency that loses 40% of attempts at random is not a dependency that
+// is down, and a Budget(0.1, 10) allows about every retry its calls need
+// (a budget earned by calls alone refused a third of the calls).
+func TestBudgetKeepsRetryingRandomFaults(t *testing.T) {
+	successes := func(budget retry.Option) int {
+		rng := rand.New(rand.NewPCG(4, 40))
+		opts := retry.Options(budget, retry.Backoff(backoff.Constant(0)), retry.NoDeadline())
+		ok := 0
+		for range 1000 {
+			err := retry.Run(context.Background(), func(context.Context) error {
+				if rng.Float64() < 0.4 {
+					return transient
+				}
+				return nil
+			}, opts)
+			if err == nil {
+				ok++
+			}
+		}
+		return ok
+	}
+	with, without := successes(retry.NewBudget(0.1, 10)), successes(retry.NoBudget())
+	if float64(with) < 0.99*float64(without) {
+		t.Errorf("1000 calls losing 40%% of attempts: %d succeeded with Budget(0.1, 10), %d without; want at least 99%% of them", with, without)
+	}
+}
+
 // TestBudgetBoundHoldsOverEveryInterval checks the bound the Budget's doc
 // states, over every interval of thousands of random sequences of calls:
-// retries ≤ ratio × calls begun + burst. It also checks that the bound is
-// reached, to within one retry, when every call fails.
+// retries ≤ ratio × calls begun + calls succeeded + burst. It also checks
+// that the bound is reached, to within one retry, when every call fails.
 func TestBudgetBoundHoldsOverEveryInterval(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for seq := range 2000 {
@@ -142,24 +201,28 @@ func TestBudgetBoundHoldsOverEveryInterval(t *testing.T) {
 		opts := retry.Options(budget, retry.MaxAttempts(1+rng.IntN(6)), retry.Backoff(backoff.Constant(0)), retry.NoDeadline())
 
 		retries := make([]int, n) // per call, in the order calls began
+		succeeded := make([]bool, n)
 		for i := range n {
 			attempts := 0
-			retry.Run(context.Background(), func(context.Context) error {
+			err := retry.Run(context.Background(), func(context.Context) error {
 				attempts++
 				if rng.Float64() < failRate {
 					return transient
 				}
 				return nil
 			}, opts)
-			retries[i] = attempts - 1
+			retries[i], succeeded[i] = attempts-1, err == nil
 		}
 		for i := range n {
-			sum := 0
+			sum, ok := 0, 0
 			for j := i; j < n; j++ {
 				sum += retries[j]
-				if bound := ratio*float64(j-i+1) + float64(burst); float64(sum) > bound {
-					t.Fatalf("sequence %d (ratio %v, burst %d): calls %d..%d made %d retries; bound %v",
-						seq, ratio, burst, i, j, sum, bound)
+				if succeeded[j] {
+					ok++
+				}
+				if bound := ratio*float64(j-i+1) + float64(ok+burst); float64(sum) > bound {
+					t.Fatalf("sequence %d (ratio %v, burst %d): calls %d..%d made %d retries, %d succeeded; bound %v",
+						seq, ratio, burst, i, j, sum, ok, bound)
 				}
 			}
 		}
@@ -213,11 +276,13 @@ func TestBudgetSharedAcrossGoroutines(t *testing.T) {
 	}
 	wg.Wait()
 	const calls = goroutines * callsEach
-	// Calls that begin while the reserve is full earn nothing, and how many
-	// do depends on the interleaving: the bound is exact, the use of it
-	// only nearly so.
-	if retries := attempts - calls; float64(retries) > ratio*calls+burst || float64(retries) < 0.9*(ratio*calls+burst) {
-		t.Errorf("%d calls, half failing, made %d retries; want at most %v, and most of it used", calls, retries, ratio*calls+burst)
+	// Half the calls succeed, each earning a retry. Calls that begin or
+	// succeed while the reserve is full earn nothing, and how many do
+	// depends on the interleaving: the bound is exact, the use of it only
+	// nearly so.
+	const bound = ratio*calls + calls/2 + burst
+	if retries := attempts - calls; float64(retries) > bound || float64(retries) < 0.9*bound {
+		t.Errorf("%d calls, half failing, made %d retries; want at most %v, and most of it used", calls, retries, bound)
 	}
 	if refused == 0 {
 		t.Errorf("no call was refused; want the budget to refuse most failing calls")

@@ -101,6 +101,9 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		r.attempt++
 		err, timedOut := r.call(layer, op)
 		if err == nil {
+			if b := r.cfg.budget; b != nil {
+				b.succeed()
+			}
 			if r.cfg.kinds.Has(observe.KindSuccess) {
 				r.emit(ctx, observe.Success{Operation: r.cfg.name, Attempt: r.attempt, Elapsed: r.now().Sub(r.start)})
 			}

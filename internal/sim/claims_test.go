@@ -92,6 +92,11 @@ func checkBudgetBoundWhenDown(t *testing.T, budget, naive Result) {
 	if bound := steadyBound(budget, 1); budget.Steady > bound {
 		t.Errorf("%s; want steady amplification at most 1 + %v (+ reserve: %.4f)", describe(budget), BudgetRatio, bound)
 	}
+	// Over the whole run, beyond the reserve the budget starts with: at
+	// most 1.1 calls per request, the storm figure of the README.
+	if a := float64(budget.Calls-BudgetBurst) / float64(budget.Requests); a > 1+BudgetRatio {
+		t.Errorf("%s: %.4f calls per request beyond the first %d retries; want at most %v", describe(budget), a, BudgetBurst, 1+BudgetRatio)
+	}
 	if naive.Amplification != 4 {
 		t.Errorf("%s; want exactly 4 calls/request", describe(naive))
 	}

@@ -24,7 +24,9 @@ type Policy struct {
 	Layer func(i int) []retry.Option
 }
 
-// The ratio and burst of the budget of BudgetPolicy.
+// The ratio and burst of the budget of BudgetPolicy: those of the default
+// budget per host of retryhttp and per target of retrygrpc, which a test in
+// internal/chaos checks against a real server.
 const (
 	BudgetRatio = 0.1
 	BudgetBurst = 10

@@ -91,8 +91,9 @@
 //
 // Each target (a ClientConn's canonical target) has a retry budget of its
 // own, retry.NewBudget(0.1, 10): its retries are at most 10% of its calls,
-// plus 10, so that a service that is down gets little more than its
-// ordinary traffic, and cannot use up the retries of other services.
+// plus one per call that succeeds, plus 10, so that a service that is
+// down gets little more than its ordinary traffic, and cannot use up the
+// retries of other services.
 // [BudgetPerTarget] sets other parameters, [Budget] shares one budget
 // among every target, [NoBudget] lifts it. A call that the budget refuses
 // fails with retry.ErrBudgetExhausted.

@@ -62,7 +62,8 @@ func join(opts []retry.Option) string {
 }
 
 // The default of BudgetPerTarget: retries within 10% of the calls to a
-// target, plus 10.
+// target, plus one per call that succeeds, plus 10: a target that
+// fails every call gets at most 1.1 attempts per call, plus 10.
 const (
 	defaultBudgetRatio = 0.1
 	defaultBudgetBurst = 10

@@ -80,8 +80,9 @@
 //
 // Each destination (scheme, host and port) has a retry budget of its own,
 // retry.NewBudget(0.1, 10): its retries are at most 10% of its requests,
-// plus 10, so that a host that is down gets little more than its ordinary
-// traffic, and cannot use up the retries of other hosts. [BudgetPerHost]
+// plus one per request that succeeds, plus 10, so that a host that is
+// down gets little more than its ordinary traffic, and cannot use up the
+// retries of other hosts. [BudgetPerHost]
 // sets other parameters, [Budget] shares one budget among every
 // destination, [NoBudget] lifts it. A request that the budget refuses
 // returns its last response, or fails with retry.ErrBudgetExhausted.

@@ -105,7 +105,8 @@ func IsIdempotent(req *http.Request) bool {
 }
 
 // The default of BudgetPerHost: retries within 10% of the calls to a
-// destination, plus 10.
+// destination, plus one per call that succeeds, plus 10: a destination
+// that fails every call gets at most 1.1 attempts per call, plus 10.
 const (
 	defaultBudgetRatio = 0.1
 	defaultBudgetBurst = 10
