@@ -3,9 +3,12 @@ package retrypg_test
 import (
 	"context"
 	"errors"
+	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -198,5 +201,118 @@ func TestLostConnectionAroundCommit(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// failingConn is a client's connection whose next write, once armed,
+// fails after its first n bytes, and closes the connection: a network
+// that breaks as the client sends.
+type failingConn struct {
+	net.Conn
+	armed *atomic.Bool
+	n     int
+}
+
+func (c *failingConn) Write(p []byte) (int, error) {
+	if !c.armed.CompareAndSwap(true, false) {
+		return c.Conn.Write(p)
+	}
+	n, _ := c.Conn.Write(p[:min(c.n, len(p))])
+	c.Conn.Close() // the network is broken: the server sees the connection end
+	return n, &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
+}
+
+// TestCommitThatCannotHaveBeenSent shows, on a real server, the failures
+// of a COMMIT that are retried because the COMMIT surely did not reach the
+// server, beside one that looks alike but is not.
+func TestCommitThatCannotHaveBeenSent(t *testing.T) {
+	url := serverURL(t)
+	tests := []struct {
+		name string
+		// fn is the transaction's attempt-th attempt; arm makes the next
+		// write of the connection fail.
+		fn        func(ctx context.Context, tx pgx.Tx, attempt int, arm func()) error
+		written   int // bytes of the failing write that reach the server
+		wantRows  int
+		wantErr   error // nil: success
+		wantCalls int
+	}{{
+		name: "write of COMMIT that failed before its first byte is retried",
+		fn: func(ctx context.Context, tx pgx.Tx, attempt int, arm func()) error {
+			_, err := tx.Exec(ctx, "INSERT INTO items (k) VALUES (1)")
+			if attempt == 1 {
+				arm()
+			}
+			return err
+		},
+		written:   0,
+		wantRows:  1,
+		wantCalls: 2,
+	}, {
+		name: "write of COMMIT that failed after some bytes is not retried",
+		fn: func(ctx context.Context, tx pgx.Tx, attempt int, arm func()) error {
+			_, err := tx.Exec(ctx, "INSERT INTO items (k) VALUES (1)")
+			if attempt == 1 {
+				arm()
+			}
+			return err
+		},
+		written:   5,
+		wantRows:  0, // the server got part of a message
+		wantErr:   retrypg.ErrCommitUnknown,
+		wantCalls: 1,
+	}, {
+		// pgx refuses the COMMIT on a busy connection, before it sends
+		// anything, and closes it: the server rolls back.
+		name: "COMMIT after fn left a query open is not unknown",
+		fn: func(ctx context.Context, tx pgx.Tx, attempt int, arm func()) error {
+			if _, err := tx.Exec(ctx, "INSERT INTO items (k) VALUES (1)"); err != nil {
+				return err
+			}
+			_, err := tx.Query(ctx, "SELECT generate_series(1, 10000)") // never closed
+			return err
+		},
+		wantRows:  0,
+		wantErr:   retry.ErrMaxClassAttempts,
+		wantCalls: 6,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, admin := server(t, url)
+			exec(t, admin, "CREATE TABLE items (k int)")
+			var armed atomic.Bool
+			var d net.Dialer
+			cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := d.DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return &failingConn{Conn: c, armed: &armed, n: tt.written}, nil
+			}
+			pool := newPool(t, cfg)
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			var rec observe.Recorder
+			calls := 0
+			err := retrypg.Run(ctx, pool, pgx.TxOptions{}, func(ctx context.Context, tx pgx.Tx) error {
+				calls++
+				return tt.fn(ctx, tx, calls, func() { armed.Store(true) })
+			}, noWaits, retrypg.Retry(retry.Subscribe(&rec)))
+			pgEvents(t, "client", &rec)
+			if got := queryString(t, admin, "SELECT count(*)::text FROM items"); got != strconv.Itoa(tt.wantRows) {
+				t.Errorf("%s rows in the table after Run = %v; want %d", got, err, tt.wantRows)
+			}
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Errorf("Run = %v; want nil", err)
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Errorf("Run = %v; want an error matching %v", err, tt.wantErr)
+			case tt.wantErr != retrypg.ErrCommitUnknown && errors.Is(err, retrypg.ErrCommitUnknown):
+				t.Errorf("Run = %v; want no ErrCommitUnknown", err)
+			}
+			if calls != tt.wantCalls {
+				t.Errorf("fn called %d times; want %d", calls, tt.wantCalls)
+			}
+		})
 	}
 }
