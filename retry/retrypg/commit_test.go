@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -314,5 +315,44 @@ func TestCommitThatCannotHaveBeenSent(t *testing.T) {
 				t.Errorf("fn called %d times; want %d", calls, tt.wantCalls)
 			}
 		})
+	}
+}
+
+// TestCommitAnswerLate holds the server's answer to a COMMIT until the
+// attempt's timeout ends it: the loop takes such an attempt for
+// Transient, but no other transaction begins.
+func TestCommitAnswerLate(t *testing.T) {
+	url := serverURL(t)
+	cfg, admin := server(t, url)
+	exec(t, admin, "CREATE TABLE items (k int)")
+	var fired atomic.Bool
+	p := newProxy(t, targetOf(cfg), func(st *connState, from side, msg []byte) (int, bool) {
+		if q, ok := query(msg); ok && from == fromClient && isCommit(q) && fired.CompareAndSwap(false, true) {
+			st.hold = true
+		}
+		return len(msg), false
+	})
+	pool := newPool(t, p.config(cfg))
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	var rec observe.Recorder
+	calls := 0
+	err := retrypg.Run(ctx, pool, pgx.TxOptions{}, func(ctx context.Context, tx pgx.Tx) error {
+		calls++
+		_, err := tx.Exec(ctx, "INSERT INTO items (k) VALUES (1)")
+		return err
+	}, noWaits, retrypg.Retry(retry.AttemptTimeout(500*time.Millisecond), retry.Subscribe(&rec)))
+	want := []pgEvent{
+		{Kind: "retry", Attempt: 1, Class: classify.Transient},
+		{Kind: "permanent_failure", Attempt: 2, Class: classify.Permanent},
+	}
+	if diff := cmp.Diff(want, pgEvents(t, "client", &rec)); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, retrypg.ErrCommitUnknown) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Run = %v; want an error matching ErrCommitUnknown and context.DeadlineExceeded", err)
+	}
+	if got := queryString(t, admin, "SELECT count(*)::text FROM items"); got != "1" || calls != 1 {
+		t.Errorf("%s rows, fn called %d times; want 1 row, 1 call", got, calls)
 	}
 }

@@ -56,6 +56,9 @@ type connState struct {
 	// server's next messages that reach the client before the proxy cuts
 	// the connection: a rule that forwards the COMMIT sets it.
 	replyBudget int
+	// hold keeps the server's messages from the client, from now on,
+	// without cutting the connection.
+	hold bool
 
 	mu           sync.Mutex // serializes the rule, and guards the fields above
 	clientConn   net.Conn
@@ -183,6 +186,9 @@ func (p *pgProxy) pump(st *connState, from side, src, dst net.Conn) {
 		n, cut := len(msg), false
 		if p.rule != nil {
 			n, cut = p.rule(st, from, msg)
+		}
+		if from == fromServer && st.hold {
+			n = 0
 		}
 		if from == fromServer && st.replyBudget >= 0 {
 			n, cut = min(n, st.replyBudget), cut || st.replyBudget <= len(msg)
