@@ -74,7 +74,7 @@ func run(ctx context.Context, caller string, db Beginner, txOptions pgx.TxOption
 	if err != nil {
 		return err
 	}
-	c := &call{ctx: ctx, db: db, txOptions: txOptions, fn: fn, idempotent: cfg.idempotent}
+	c := &call{db: db, txOptions: txOptions, fn: fn, idempotent: cfg.idempotent}
 	return retry.Run(ctx, c.attempt, retryOpts...)
 }
 
@@ -86,15 +86,14 @@ const rollbackTimeout = time.Second
 
 // call is the state of one call of Run or Do.
 type call struct {
-	ctx        context.Context // the caller's
 	db         Beginner
 	txOptions  pgx.TxOptions
 	fn         func(context.Context, pgx.Tx) error
 	idempotent bool
 
-	// unknown is the error of a commit whose outcome is unknown, kept when
-	// the loop would retry it anyway (see commitFailed): no attempt after
-	// it begins a transaction.
+	// unknown is the error of a commit whose outcome is unknown, of a
+	// transaction that is not idempotent: no attempt after it begins a
+	// transaction, whatever the loop makes of it (see commitFailed).
 	unknown error
 }
 
