@@ -54,14 +54,16 @@
 //
 // What the server cannot say, an attempt says with a classify marker:
 //
-//   - An error that pgconn.SafeToRetry says came before anything was sent,
-//     and an error of fn after which the connection is closed, are
-//     Transient: the transaction was not committed, the server rolls back
-//     the transaction of a lost connection, and the pool gives the next
-//     attempt another connection.
+//   - A BEGIN or a statement of fn that failed with an error that
+//     pgconn.SafeToRetry says came before anything was sent, and an error
+//     of fn after which the connection is closed, are Transient: no COMMIT
+//     was sent, the server rolls back the transaction of a lost
+//     connection, and the pool gives the next attempt another connection.
 //   - On a single connection (*pgx.Conn, *pgxpool.Conn) that is closed, no
 //     transaction can begin again: the failure is Permanent, and the
 //     call's error says that the connection is closed.
+//   - An error of fn after fn committed or rolled back tx itself, which it
+//     must not do, is Permanent: the transaction may have been committed.
 //
 // An error of fn that carries a marker of its own, such as
 // classify.MarkPermanent(errLastOnCall), keeps its class, and so does any
@@ -69,22 +71,39 @@
 //
 // # Commits
 //
-// A COMMIT that the server refuses, because of a serialization failure
-// found at commit or a deferred constraint, is classified by its SQLSTATE,
-// like any other error: the transaction was rolled back. A COMMIT that
-// fails without an answer from the server, because the connection was lost
-// or the context ended meanwhile, is another matter: the transaction may
-// have been committed, and no client can tell. Running it again could apply
-// it twice: a transfer made twice, an order placed twice. So that failure
-// is Permanent, and the call's error matches [ErrCommitUnknown]: find out
-// from the data whether the transaction happened. A transaction that is
-// safe to apply twice can say so with [Idempotent], and is then retried.
+// A failed COMMIT is retried only when the transaction was surely not
+// committed:
 //
-// retry.AttemptTimeout bounds the commit too, and the retry loop takes an
-// attempt that its timeout ended for Transient, whatever its error says.
-// When that happens to a commit, the next attempt begins no transaction
-// and fails at once with the same Permanent error, unless the transaction
-// is Idempotent.
+//   - The server refused it with an error of severity ERROR: a
+//     serialization failure found at commit, a deferred constraint. The
+//     transaction was rolled back, and the error is classified by its
+//     SQLSTATE, like any other.
+//   - The server answered ROLLBACK, because fn went on after an error
+//     (pgx.ErrTxCommitRollback): Unknown, so retried once by default.
+//   - The COMMIT cannot have been sent: before Commit was called, the
+//     connection was closed (fn ignored the error that closed it) or busy
+//     (fn left a query open), or the attempt's context was done; or pgx's
+//     write of the COMMIT failed before its first byte. Transient.
+//
+// Any other failure leaves the outcome unknown: the connection lost or
+// reset while the client waits for the answer, an answer cut short, a
+// FATAL error, the context ending meanwhile. The server may have committed
+// the transaction, and no client can tell; not even a COMMIT that was
+// lost on its way to the server can be told from one whose answer was
+// lost. Running it again could apply it twice: a transfer made twice, an
+// order placed twice. So that failure is Permanent, and the call's error
+// matches [ErrCommitUnknown] and wraps pgx's: find out from the data
+// whether the transaction happened. pgconn.SafeToRetry is no proof here:
+// pgx v5 reports a connection lost while it waits for the COMMIT's answer
+// as "conn closed" (pgconn.ErrConnClosed), which it calls safe to retry.
+//
+// A transaction that is safe to apply twice can say so with [Idempotent],
+// and a commit whose outcome is unknown is then retried, as Transient.
+// Otherwise no attempt of the call after it begins a transaction, whatever
+// the retry loop makes of the error: the loop takes an attempt that
+// retry.AttemptTimeout ended for Transient, whatever its error says, and a
+// classifier of the caller's may call anything retryable. Such an attempt
+// fails at once with the same error.
 //
 // # Budgets
 //

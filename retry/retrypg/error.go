@@ -8,11 +8,13 @@ import (
 )
 
 // ErrCommitUnknown is found with errors.Is in the error of a call whose
-// last COMMIT failed without an answer from the server: the connection
-// was lost, or the context ended, while the commit was under way. The
-// transaction may have been committed or not, and the client cannot tell,
-// so the call does not retry it unless the transaction is Idempotent: find
-// out from the data, and retry only what did not happen.
+// COMMIT failed without a refusal from the server: the connection was
+// lost, or its answer cut short or FATAL, or the context ended, after the
+// COMMIT may have been sent. The transaction may have been committed or
+// not, and the client cannot tell, so the call does not retry it unless
+// the transaction is Idempotent: find out from the data, and retry only
+// what did not happen. The same error wraps pgx's, which errors.Is and
+// errors.As find.
 var ErrCommitUnknown = errors.New("retrypg: commit outcome unknown")
 
 // commitUnknownError is the error of an attempt whose COMMIT failed

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
@@ -168,11 +172,33 @@ var (
 	errTooMany       = &pgconn.PgError{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: "53300", Message: "sorry, too many clients already"}
 	errTerminated    = &pgconn.PgError{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"}
 	errLost          = errors.New("read tcp: connection reset by peer") // after the statement was sent
-	errNotSent       = &safeToRetry{errors.New("write failed: broken pipe")}
+	// errNotSent and errPartlySent are pgx's own errors of a write that
+	// failed before its first byte, and after some.
+	errNotSent    = writeError(0)
+	errPartlySent = writeError(3)
+	// errConnClosed is what pgx returns when the connection fails while it
+	// waits for an answer: "conn closed", which pgconn.SafeToRetry calls
+	// safe to retry, although the statement was sent.
+	errConnClosed = &safeToRetry{fmt.Errorf("%w", pgconn.ErrConnClosed)}
 )
 
-// safeToRetry is an error that pgconn.SafeToRetry says came before
-// anything was sent, as pgconn's own are.
+// writeError returns the error of pgx's Frontend when it writes a message
+// to a connection that fails after n bytes.
+func writeError(n int) error {
+	fe := pgproto3.NewFrontend(strings.NewReader(""), failingWriter(n))
+	fe.Send(&pgproto3.Query{String: "commit"})
+	return fe.Flush()
+}
+
+// failingWriter is a connection whose writes fail after that many bytes.
+type failingWriter int
+
+func (n failingWriter) Write(p []byte) (int, error) {
+	return min(int(n), len(p)), &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
+}
+
+// safeToRetry is an error that pgconn.SafeToRetry calls safe to retry, as
+// some of pgconn's own are.
 type safeToRetry struct{ err error }
 
 func (e *safeToRetry) Error() string     { return e.err.Error() }

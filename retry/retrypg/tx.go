@@ -3,6 +3,7 @@ package retrypg
 import (
 	"context"
 	"errors"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,7 +74,7 @@ func run(ctx context.Context, caller string, db Beginner, txOptions pgx.TxOption
 	if err != nil {
 		return err
 	}
-	c := &call{ctx: ctx, db: db, txOptions: txOptions, fn: fn, idempotent: cfg.idempotent}
+	c := &call{db: db, txOptions: txOptions, fn: fn, idempotent: cfg.idempotent}
 	return retry.Run(ctx, c.attempt, retryOpts...)
 }
 
@@ -85,15 +86,14 @@ const rollbackTimeout = time.Second
 
 // call is the state of one call of Run or Do.
 type call struct {
-	ctx        context.Context // the caller's
 	db         Beginner
 	txOptions  pgx.TxOptions
 	fn         func(context.Context, pgx.Tx) error
 	idempotent bool
 
-	// unknown is the error of a commit whose outcome is unknown, kept when
-	// the loop would retry it anyway (see commitFailed): no attempt after
-	// it begins a transaction.
+	// unknown is the error of a commit whose outcome is unknown, of a
+	// transaction that is not idempotent: no attempt after it begins a
+	// transaction, whatever the loop makes of it (see commitFailed).
 	unknown error
 }
 
@@ -109,30 +109,31 @@ func (c *call) attempt(ctx context.Context) error {
 	ended := false
 	defer func() {
 		if !ended { // fn panicked
-			rollback(ctx, tx)
+			_ = rollback(ctx, tx)
 		}
 	}()
 	if err := c.fn(ctx, tx); err != nil {
 		lost := connLost(tx) // before the rollback hands a pool's connection back
 		ended = true
-		rollback(ctx, tx)
-		return c.fnFailed(err, lost)
+		endedByFn := errors.Is(rollback(ctx, tx), pgx.ErrTxClosed)
+		return c.fnFailed(err, lost, endedByFn)
 	}
 	ended = true
+	unsent := commitCannotStart(ctx, tx)
 	if err := tx.Commit(ctx); err != nil {
-		return c.commitFailed(ctx, err)
+		return c.commitFailed(err, unsent)
 	}
 	return nil
 }
 
 // rollback rolls back tx, an attempt's transaction, with a context that is
-// not done. Its error changes nothing: a rollback that fails closes the
-// connection, and the server rolls back the transaction of a connection
-// that closes.
-func rollback(ctx context.Context, tx pgx.Tx) {
+// not done, and returns the error of Rollback. A rollback that fails
+// closes the connection, and the server rolls back the transaction of a
+// connection that closes; pgx.ErrTxClosed says that fn ended tx itself.
+func rollback(ctx context.Context, tx pgx.Tx) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
-	_ = tx.Rollback(ctx)
+	return tx.Rollback(ctx)
 }
 
 // beginFailed returns the error of an attempt whose BEGIN failed, err.
@@ -147,10 +148,16 @@ func (c *call) beginFailed(err error) error {
 }
 
 // fnFailed returns the error of an attempt whose fn failed with err. lost
-// reports whether the transaction's connection closed.
-func (c *call) fnFailed(err error, lost bool) error {
+// reports whether the transaction's connection closed, endedByFn whether
+// fn committed or rolled back the transaction itself.
+func (c *call) fnFailed(err error, lost, endedByFn bool) error {
 	if c.dbClosed() {
 		return connClosed("", err)
+	}
+	if endedByFn {
+		// fn may have committed, against Run's rules, and then failed:
+		// another attempt could apply the transaction twice.
+		return classify.MarkPermanent(err)
 	}
 	if _, ok := errors.AsType[classify.Classed](err); ok {
 		return err // fn's own word
@@ -159,16 +166,33 @@ func (c *call) fnFailed(err error, lost bool) error {
 		return err // the server's word: its SQLSTATE
 	}
 	if lost || pgconn.SafeToRetry(err) {
-		// Nothing was committed, and the server rolls back the
-		// transaction of a lost connection: a new one may succeed.
+		// No COMMIT was sent, and the server rolls back the transaction
+		// of a lost connection: a new one may succeed.
 		return classify.MarkTransient(err)
 	}
 	return err
 }
 
+// commitCannotStart reports whether pgx's Commit of tx is sure to fail
+// before it writes a byte of the COMMIT: pgx checks the attempt's context,
+// and that the connection is neither closed nor busy, before it sends it.
+func commitCannotStart(ctx context.Context, tx pgx.Tx) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	conn := tx.Conn()
+	return conn != nil && (conn.IsClosed() || conn.PgConn().IsBusy())
+}
+
 // commitFailed returns the error of an attempt whose COMMIT failed with
-// err; ctx is the attempt's context.
-func (c *call) commitFailed(ctx context.Context, err error) error {
+// err. unsent reports that the COMMIT could not have been sent (see
+// commitCannotStart).
+//
+// Once the COMMIT may have reached the server, only the server's answer
+// says that the transaction was not committed. pgconn.SafeToRetry is no
+// proof: pgx v5 reports an error read while it waits for the answer as
+// "conn closed", which it calls safe to retry.
+func (c *call) commitFailed(err error, unsent bool) error {
 	e := &stageError{stage: "commit", err: err}
 	switch {
 	case rejected(err):
@@ -177,8 +201,7 @@ func (c *call) commitFailed(ctx context.Context, err error) error {
 		return e // fn went on after an error; nothing was committed
 	case errors.Is(err, pgx.ErrTxClosed):
 		return classify.MarkPermanent(e) // fn ended the transaction itself
-	case pgconn.SafeToRetry(err):
-		// The COMMIT was never sent.
+	case unsent || wroteNothing(err):
 		if c.dbClosed() {
 			return connClosed("commit", err)
 		}
@@ -188,12 +211,25 @@ func (c *call) commitFailed(ctx context.Context, err error) error {
 	if c.idempotent {
 		return classify.MarkTransient(u)
 	}
-	if ctx.Err() != nil && c.ctx.Err() == nil {
-		// The attempt's own timeout ended it, and the loop takes such a
-		// failure for Transient, whatever its error says.
-		c.unknown = u
-	}
+	// No further attempt of this call begins a transaction, whatever the
+	// loop makes of u: a classifier of the caller's may call it retryable,
+	// and the loop takes an attempt that its own timeout ended for
+	// Transient, whatever its error says.
+	c.unknown = u
 	return u
+}
+
+// wroteNothing reports whether err is pgx's error of a write that failed
+// before a byte of it reached the connection. pgx marks a failed write
+// safe to retry when it wrote nothing (pgproto3's writeError), and that is
+// the only error it marks so that wraps the *net.OpError of a write; the
+// error of a read after the COMMIT is "conn closed", pgconn.ErrConnClosed.
+func wroteNothing(err error) bool {
+	if !pgconn.SafeToRetry(err) || errors.Is(err, pgconn.ErrConnClosed) {
+		return false
+	}
+	op, ok := errors.AsType[*net.OpError](err)
+	return ok && op.Op == "write"
 }
 
 // rejected reports whether err holds the server's refusal of a COMMIT: an

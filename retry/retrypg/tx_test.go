@@ -131,11 +131,29 @@ func TestClassification(t *testing.T) {
 		},
 		wantEnds: []string{"commit failed", "commit"},
 	}, {
+		// pgx says "conn closed", safe to retry, when the connection
+		// fails while it waits for the answer.
+		name:    "commit without an answer is not retried, whatever SafeToRetry says",
+		db:      &fakeDB{plans: []plan{{commit: errConnClosed}, {}}},
+		fn:      succeed,
+		wantErr: retrypg.ErrCommitUnknown,
+		wantEvents: []event{permanent(1,
+			"retrypg: commit outcome unknown (the transaction may have been committed): conn closed")},
+		wantEnds: []string{"commit failed"},
+	}, {
+		name:    "commit written in part is not retried",
+		db:      &fakeDB{plans: []plan{{commit: errPartlySent}, {}}},
+		fn:      succeed,
+		wantErr: retrypg.ErrCommitUnknown,
+		wantEvents: []event{permanent(1,
+			"retrypg: commit outcome unknown (the transaction may have been committed): write failed: write tcp: write: broken pipe")},
+		wantEnds: []string{"commit failed"},
+	}, {
 		name: "commit that was never sent is retried",
 		db:   &fakeDB{plans: []plan{{commit: errNotSent}, {}}},
 		fn:   succeed,
 		wantEvents: []event{
-			retryEv(1, classify.Transient, "retrypg: commit: write failed: broken pipe"),
+			retryEv(1, classify.Transient, "retrypg: commit: write failed: write tcp: write: broken pipe"),
 			success(2),
 		},
 		wantEnds: []string{"commit failed", "commit"},
@@ -158,7 +176,7 @@ func TestClassification(t *testing.T) {
 		db:   &fakeDB{plans: []plan{{begin: errNotSent}, {}}},
 		fn:   succeed,
 		wantEvents: []event{
-			retryEv(1, classify.Transient, "retrypg: begin: write failed: broken pipe"),
+			retryEv(1, classify.Transient, "retrypg: begin: write failed: write tcp: write: broken pipe"),
 			success(2),
 		},
 		wantEnds: []string{"begin failed", "commit"},
@@ -186,8 +204,20 @@ func TestClassification(t *testing.T) {
 	}, {
 		name:       "fn's failure that sent nothing is transient",
 		fn:         failFirst(1, errNotSent),
-		wantEvents: []event{retryEv(1, classify.Transient, "write failed: broken pipe"), success(2)},
+		wantEvents: []event{retryEv(1, classify.Transient, "write failed: write tcp: write: broken pipe"), success(2)},
 		wantEnds:   []string{"rollback", "commit"},
+	}, {
+		// Run's rules forbid it; a retry could apply the transaction twice.
+		name: "fn's failure after it committed itself is not retried",
+		fn: func(ctx context.Context, tx pgx.Tx) error {
+			if err := tx.Commit(ctx); err != nil {
+				return err
+			}
+			return errNotSent
+		},
+		wantErr:    errNotSent,
+		wantEvents: []event{permanent(1, "write failed: write tcp: write: broken pipe")},
+		wantEnds:   []string{"commit"},
 	}, {
 		name:       "fn's own marker wins over the SQLSTATE",
 		fn:         failFirst(1, classify.MarkPermanent(errSerialization)),
@@ -216,7 +246,7 @@ func TestClassification(t *testing.T) {
 		fn:      succeed,
 		wantErr: errNotSent,
 		wantEvents: []event{permanent(1,
-			"retrypg: begin: connection closed, cannot retry on it: write failed: broken pipe")},
+			"retrypg: begin: connection closed, cannot retry on it: write failed: write tcp: write: broken pipe")},
 		wantEnds: []string{"begin failed"},
 	}, {
 		name:    "closed single connection cannot commit again",
@@ -224,7 +254,7 @@ func TestClassification(t *testing.T) {
 		fn:      succeed,
 		wantErr: errNotSent,
 		wantEvents: []event{permanent(1,
-			"retrypg: commit: connection closed, cannot retry on it: write failed: broken pipe")},
+			"retrypg: commit: connection closed, cannot retry on it: write failed: write tcp: write: broken pipe")},
 		wantEnds: []string{"commit failed"},
 	}, {
 		name: "open single connection is retried",
@@ -434,6 +464,25 @@ func TestCommitUnknownAfterAttemptTimeout(t *testing.T) {
 }
 
 const errLostText = "read tcp: connection reset by peer"
+
+func TestNoTransactionAfterUnknownCommit(t *testing.T) {
+	// Whatever the loop makes of a commit whose outcome is unknown, no
+	// further attempt of the call begins a transaction: here the caller's
+	// classifier calls every error Transient. (The loop's own AttemptTimeout
+	// rule can do the same when the timeout expires just as the commit
+	// fails.)
+	synctest.Test(t, func(t *testing.T) {
+		db := &fakeDB{plans: []plan{{commit: errLost}, {}}}
+		allTransient := classify.Func(func(error) classify.Class { return classify.Transient })
+		err := retrypg.Run(t.Context(), db, serializable, succeed, retrypg.Retry(retry.Classifier(allTransient)))
+		if !errors.Is(err, retrypg.ErrCommitUnknown) || !errors.Is(err, errLost) {
+			t.Errorf("Run = %v; want an error matching ErrCommitUnknown and %v", err, errLost)
+		}
+		if n := db.begun(); n != 1 {
+			t.Errorf("%d transactions; want 1", n)
+		}
+	})
+}
 
 func TestDo(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
