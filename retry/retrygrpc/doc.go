@@ -11,7 +11,7 @@
 // order them among other interceptors. The retry loop is package
 // retry's, configured with its options through [Retry] for every call and
 // [CallRetry] for one. Without options, its defaults apply: at most 6
-// attempts, a deadline 60 seconds after the first failure, decorrelated
+// attempts, no retry later than 60 seconds after the first failure (retry.MaxRetryTime), decorrelated
 // jitter from 250ms to 30s, and a retry budget per target (see
 // [BudgetPerTarget]).
 //

@@ -12,7 +12,7 @@
 // The retry loop is package retry's, configured with its options through
 // [Retry]: attempts, deadline, backoff per class, the cap on a server's
 // Retry-After, subscribers. Without options, its defaults apply: at most 6
-// attempts, a deadline 60 seconds after the first failure, decorrelated
+// attempts, no retry later than 60 seconds after the first failure (retry.MaxRetryTime), decorrelated
 // jitter from 250ms to 30s, and a retry budget per host (see BudgetPerHost).
 //
 // # Which requests are retried

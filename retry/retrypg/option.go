@@ -91,7 +91,7 @@ func (c *config) fail(label, reason string) {
 //     that the transactions that lost it do not collide again.
 //
 // So the other classes back off with decorrelated jitter from 250ms to
-// 30s, the call has a deadline 60s after its first failure, errors are
+// 30s, the call retries no later than 60s after its first failure, errors are
 // classified by classify.Default, and there is no retry budget (see the
 // package documentation). A retry.Backoff of the caller's sets the
 // strategy of every class but Concurrency, whose own only
