@@ -267,26 +267,39 @@ func TestAttemptContextNeverOutlivesTheDeadline(t *testing.T) {
 	}
 }
 
-// The default deadline counts from the first failure, so that a call that
-// succeeds at once never reads the clock; Deadline(d) counts from the call.
-func TestDefaultDeadlineCountsFromTheFirstFailure(t *testing.T) {
+// The time limits: MaxRetryTime, 60s by default, counts from the first
+// failure, so that a call that succeeds at once never reads the clock;
+// Deadline(d) counts from the call and lifts the default; the earlier of
+// two limits ends the call; NoDeadline lifts both. The operation's first
+// attempt fails at 50s, the later ones at once, and waits are 20s.
+func TestTimeLimits(t *testing.T) {
 	tests := []struct {
 		name         string
 		opts         []retry.Option
+		wantErr      error
 		wantAttempts int
 		wantElapsed  time.Duration
 	}{
-		// Fails at 50s: the default 60s runs to 110s; attempts at 70s and
-		// 90s; a 20s wait from 90s does not end before 110s.
-		{"default", nil, 3, 90 * time.Second},
+		// The default 60s runs to 110s; attempts at 70s and 90s; a 20s
+		// wait from 90s does not end before 110s.
+		{"default", nil, retry.ErrDeadline, 3, 90 * time.Second},
+		// From 50s to 80s: an attempt at 70s; a wait from 70s does not fit.
+		{"MaxRetryTime(30s)", []retry.Option{retry.MaxRetryTime(30 * time.Second)}, retry.ErrDeadline, 2, 70 * time.Second},
 		// Deadline(60s) runs to 60s: a 20s wait from 50s does not fit.
-		{"Deadline(60s)", []retry.Option{retry.Deadline(60 * time.Second)}, 1, 50 * time.Second},
+		{"Deadline(60s)", []retry.Option{retry.Deadline(60 * time.Second)}, retry.ErrDeadline, 1, 50 * time.Second},
+		// Deadline lifts the default retry time: 200s from the call.
+		{"Deadline(200s)", []retry.Option{retry.Deadline(200 * time.Second)}, retry.ErrDeadline, 8, 190 * time.Second},
+		// Both: the earlier ends the call, whatever their order.
+		{"MaxRetryTime(30s), Deadline(200s)", []retry.Option{retry.MaxRetryTime(30 * time.Second), retry.Deadline(200 * time.Second)}, retry.ErrDeadline, 2, 70 * time.Second},
+		{"Deadline(200s), MaxRetryTime(30s)", []retry.Option{retry.Deadline(200 * time.Second), retry.MaxRetryTime(30 * time.Second)}, retry.ErrDeadline, 2, 70 * time.Second},
+		// NoDeadline lifts both: the attempt cap ends the call.
+		{"NoDeadline", []retry.Option{retry.NoDeadline()}, retry.ErrMaxAttempts, 10, 230 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				start := time.Now()
-				f := newOp(repeat(transient, 10)...)
+				f := newOp(repeat(transient, 20)...)
 				first := true
 				op := func(ctx context.Context) (int, error) {
 					if first {
@@ -295,12 +308,13 @@ func TestDefaultDeadlineCountsFromTheFirstFailure(t *testing.T) {
 					}
 					return f.do(ctx)
 				}
-				_, err := retry.Do(t.Context(), op, append([]retry.Option{retry.Backoff(backoff.Constant(20 * time.Second))}, tt.opts...)...)
-				if !errors.Is(err, retry.ErrDeadline) || f.calls() != tt.wantAttempts {
-					t.Errorf("Do(…) = %v after %d attempts; want ErrDeadline after %d", err, f.calls(), tt.wantAttempts)
+				opts := append([]retry.Option{retry.Backoff(backoff.Constant(20 * time.Second)), retry.MaxAttempts(10)}, tt.opts...)
+				_, err := retry.Do(t.Context(), op, opts...)
+				if !errors.Is(err, tt.wantErr) || f.calls() != tt.wantAttempts {
+					t.Errorf("Do(%v) = %v after %d attempts; want %v after %d", opts, err, f.calls(), tt.wantErr, tt.wantAttempts)
 				}
 				if got := time.Since(start); got != tt.wantElapsed {
-					t.Errorf("Do(…) took %v; want %v", got, tt.wantElapsed)
+					t.Errorf("Do(%v) took %v; want %v", opts, got, tt.wantElapsed)
 				}
 			})
 		})
@@ -408,50 +422,4 @@ func TestDeadlineWaitsForABlockingSubscriber(t *testing.T) {
 			t.Errorf("Do(…) returned after %v; want 3s, when the subscriber did", got)
 		}
 	})
-}
-
-// MaxRetryTime is the default's limit made explicit: it counts from the
-// first failure and does not end a running attempt.
-func TestMaxRetryTime(t *testing.T) {
-	tests := []struct {
-		name         string
-		opts         []retry.Option
-		wantAttempts int
-		wantElapsed  time.Duration
-	}{
-		// Fails at 50s; retries until 50s+30s: attempts at 70s, a 20s wait
-		// from 70s does not end before 80s.
-		{"MaxRetryTime(30s)", []retry.Option{retry.MaxRetryTime(30 * time.Second)}, 2, 70 * time.Second},
-		// Deadline lifts the default retry time: 200s from the call.
-		{"Deadline(200s)", []retry.Option{retry.Deadline(200 * time.Second)}, 8, 190 * time.Second},
-		// Both: the earlier ends the call.
-		{"MaxRetryTime(30s), Deadline(200s)", []retry.Option{retry.MaxRetryTime(30 * time.Second), retry.Deadline(200 * time.Second)}, 2, 70 * time.Second},
-		{"Deadline(200s), MaxRetryTime(30s)", []retry.Option{retry.Deadline(200 * time.Second), retry.MaxRetryTime(30 * time.Second)}, 2, 70 * time.Second},
-		// NoDeadline lifts both: the attempt cap ends the call.
-		{"NoDeadline", []retry.Option{retry.NoDeadline()}, 10, 230 * time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				start := time.Now()
-				f := newOp(repeat(transient, 20)...)
-				first := true
-				op := func(ctx context.Context) (int, error) {
-					if first {
-						first = false
-						time.Sleep(50 * time.Second)
-					}
-					return f.do(ctx)
-				}
-				opts := append([]retry.Option{retry.Backoff(backoff.Constant(20 * time.Second)), retry.MaxAttempts(10)}, tt.opts...)
-				_, err := retry.Do(t.Context(), op, opts...)
-				if err == nil || f.calls() != tt.wantAttempts {
-					t.Errorf("Do(%v) = %v after %d attempts; want an error after %d", opts, err, f.calls(), tt.wantAttempts)
-				}
-				if got := time.Since(start); got != tt.wantElapsed {
-					t.Errorf("Do(%v) took %v; want %v", opts, got, tt.wantElapsed)
-				}
-			})
-		})
-	}
 }
