@@ -89,17 +89,22 @@
 // # Events and errors
 //
 // Events carry the name "METHOD host", such as "GET example.com:8080",
-// unless retry.Name sets another. Neither the events nor the errors that a
-// Transport makes contain the URL's path, query or user info: a failed
-// attempt's error is a *StatusError, or the wrapped RoundTripper's error
-// prefixed with the method and host, and a request that fails without a
+// unless retry.Name sets another. No event and no error that a Transport
+// makes holds the secrets of the request's URL: its user info, query and
+// fragment. A failed attempt's error is a *StatusError, which names the
+// method and host alone, or the wrapped RoundTripper's error prefixed with
+// them, with its text redacted as [Redact] does: whether that error holds
+// a *url.Error, or writes the URL into its text (whole, or its query, or
+// its password), what shows of the URL is its scheme, host and path, and
+// errors.As finds the *url.Error redacted too. errors.Is and errors.As see
+// every other error of the tree as it was. A request that fails without a
 // response returns the *retry.Error that says why the loop gave up, with
 // that error as its last.
 //
 // An http.Client, though, wraps every error that its Transport returns in
 // a *url.Error whose text holds the request's URL, query and user name
-// included (it masks the password only). Log [Redact] of such an error when
-// URLs may carry secrets.
+// included (it masks the password only). Log [Redact] of such an error, or
+// of any error that wraps one, when URLs may carry secrets.
 //
 // A *retry.Error is Permanent to an outer retry loop, so that a call that
 // the Transport gave up on is not retried again by a caller that retries

@@ -3,6 +3,7 @@ package retryhttp_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -383,6 +384,10 @@ func TestRedact(t *testing.T) {
 		{&url.Error{Op: "Post", URL: "http://example.com", Err: plain}, `Post "http://example.com": plain`},
 		{&url.Error{Op: "Get", URL: "mailto:bob@example.com?subject=x", Err: plain}, `Get "mailto:": plain`},
 		{&url.Error{Op: "Get", URL: "http://[::1%zz", Err: plain}, `Get "[unparsable URL]": plain`},
+		{fmt.Errorf("load: %w", &url.Error{Op: "Get", URL: "https://bob:***@example.com/a?token=x#f", Err: plain}), `load: Get "https://example.com/a": plain`},
+		{&url.Error{Op: "Get", URL: "https://example.com/a?token=secret", Err: fmt.Errorf("via /a?token=secret, query token=secret: %w", plain)}, `Get "https://example.com/a": via /a, query [redacted]: plain`},
+		{fmt.Errorf("GET https://bob:pw@[::1]:8443/a?b=c#d, then http://x.example/y?z.: %w", plain), "GET https://[::1]:8443/a, then http://x.example/y.: plain"},
+		{fmt.Errorf("no scheme ://x?y, odd 1http://h/?q: %w", plain), "no scheme ://x?y, odd 1http://h/: plain"},
 	}
 	for _, tt := range tests {
 		got := retryhttp.Redact(tt.err)

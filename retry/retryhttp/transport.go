@@ -292,11 +292,20 @@ func (c *call) body(first bool) (io.ReadCloser, error) {
 // http.Client wraps it in a *url.Error, which classify.Default knows; a
 // RoundTripper sees it bare.)
 func (c *call) transportError(err error) error {
-	e := &transportError{method: c.method, host: c.host, err: err}
+	e := redact(c.method+" "+c.host+": ", err, c.secrets())
 	if errors.Is(err, io.EOF) {
 		return classify.MarkTransient(e)
 	}
 	return e
+}
+
+// secrets returns the URL of c.req if it has secrets to keep out of
+// errors, or nil.
+func (c *call) secrets() []*url.URL {
+	if hasSecrets(c.req.URL) {
+		return []*url.URL{c.req.URL}
+	}
+	return nil
 }
 
 // failure returns err, the error of a failed attempt, marked Permanent if
