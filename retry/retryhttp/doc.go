@@ -9,6 +9,9 @@
 //
 //	client := &http.Client{Transport: retryhttp.New(myTransport, opts...)}
 //
+// A Transport retries until response headers arrive; [Do] retries the
+// reading of the body too (see "Reading the body in the attempt").
+//
 // The retry loop is package retry's, configured with its options through
 // [Retry]: attempts, deadline, backoff per class, the cap on a server's
 // Retry-After, subscribers. Without options, its defaults apply: at most 6
@@ -65,6 +68,40 @@
 // returns an error only when it has no response to return: the last
 // attempt failed without one, or the request's context ended, or (rarely)
 // the deadline passed during a wait (see [Transport.RoundTrip]).
+//
+// # Reading the body in the attempt
+//
+// Once RoundTrip has returned a response, its body is the caller's: a
+// connection that breaks while the body is read fails the read, and a
+// Transport cannot send the request again. [Do] makes reading and decoding
+// the body part of the attempt, so that such a failure is retried like
+// any other:
+//
+//	user, err := retryhttp.Do(client, req, func(resp *http.Response) (User, error) {
+//		var u User
+//		err := json.NewDecoder(resp.Body).Decode(&u)
+//		return u, err
+//	})
+//
+// decode sees every response, its status included, and Do closes the body
+// after it. A status from 400 to 599 fails the attempt as it does in a
+// Transport, with a *StatusError, and decode's error, if it returns one,
+// beside it; an error of decode's fails it too. A body cut short fails
+// with io.ErrUnexpectedEOF in the tree, which is Transient.
+//
+// Do follows the rules of the client's Transport, if it is a *Transport:
+// its idempotency rule, budget and retry options, and sends its attempts
+// through it without letting it retry them, so that the two loops do not
+// multiply attempts. A request that is not idempotent is sent once, as a
+// Transport sends it.
+//
+// Recipe: a client for a JSON API whose responses are large or whose
+// network drops connections. Make one client with NewClient and the
+// options of the API (attempts, deadline, a budget), share it, and call
+// each endpoint through Do with a decode of its own. Reads that fail are
+// then retried within the same attempts, deadline and budget as failed
+// requests; a POST is retried only with an Idempotency-Key. When no budget
+// is needed, a plain http.Client will do: pass the retry options to Do.
 //
 // # Timeouts and the response's lifetime
 //

@@ -95,6 +95,8 @@ type redactionCase struct {
 	check func(t *testing.T, err error)
 	// response: RoundTrip returns a response, whose body is read.
 	response bool
+	// clientFails: an http.Client fails even so.
+	clientFails bool
 }
 
 func isAll(targets ...error) func(t *testing.T, err error) {
@@ -151,6 +153,22 @@ func redactionCases() []redactionCase {
 				return srv.URL, nextTransport(t), two
 			},
 			response: true,
+		},
+		{
+			name: "redirect to a URL with secrets that refuses the connection",
+			setup: func(t *testing.T) (string, http.RoundTripper, []retry.Option) {
+				closed := closedPort(t)
+				srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+					http.Redirect(w, r, withSecrets(closed), http.StatusFound)
+				})
+				return srv.URL, nextTransport(t), two
+			},
+			check: func(t *testing.T, err error) {
+				isAll(retry.ErrMaxAttempts)(t, err)
+				asOpError(t, err)
+			},
+			response:    true, // the Transport's, to the first request
+			clientFails: true,
 		},
 		{
 			name: "RoundTripper below wraps a *url.Error",
@@ -275,7 +293,7 @@ func TestRedactionOnEveryPath(t *testing.T) {
 			client := &http.Client{Transport: tr}
 			req, _ = http.NewRequestWithContext(newCtx(), "GET", withSecrets(base), nil)
 			resp, err = client.Do(req)
-			if tc.response {
+			if tc.response && !tc.clientFails {
 				if err != nil {
 					t.Fatalf("Do error = %v; want a response", err)
 				}

@@ -103,7 +103,8 @@ func (t *Transport) transport() http.RoundTripper {
 // the deadline passed during the wait; or an option is invalid.
 //
 // RoundTrip does not modify req, and closes its body, as a RoundTripper
-// must, even on errors.
+// must, even on errors. It sends an attempt of [Do] once, as it is: Do
+// retries it.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.err != nil {
 		closeBody(req)
@@ -116,6 +117,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := &call{t: t, req: req, ctx: req.Context(), method: req.Method, host: req.URL.Host}
 	if c.method == "" {
 		c.method = http.MethodGet
+	}
+	if c.ctx.Value(sendOnce{}) != nil {
+		// An attempt of Do, whose loop retries.
+		resp, err := t.transport().RoundTrip(req)
+		if err != nil {
+			return nil, c.transportError(err)
+		}
+		return resp, nil
 	}
 	c.reason = t.reasonNotToRetry(req)
 	defer c.discard() // a response nobody takes, on an error or a panic
