@@ -54,7 +54,8 @@ import (
 // Transport is another RoundTripper, there is no budget unless opts give
 // one. A Transport under client, at whatever depth, sends Do's attempts
 // once, without retrying them itself: Do's loop is the only one, so that
-// attempts do not multiply.
+// attempts do not multiply. (It knows them by their context: a request
+// that decode would send with resp.Request.Context() is sent once too.)
 //
 // Errors and events are redacted as a Transport's are: none holds the
 // user info, query or fragment of req's URL, or of a URL it was

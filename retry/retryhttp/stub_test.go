@@ -457,3 +457,35 @@ func TestPanicInNextReleasesTheAttemptsContext(t *testing.T) {
 		t.Error("the attempt's context outlives the panic")
 	}
 }
+
+func TestDoServerHintIsWaited(t *testing.T) {
+	// Do honours a server's hint as a Transport does, also when decode
+	// fails on the response that carries it.
+	for _, decodeFails := range []bool{false, true} {
+		t.Run("decode fails: "+strconv.FormatBool(decodeFails), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				next := &stub{answers: []func(*http.Request) (*http.Response, error){
+					answer(503, "down", "Retry-After: 2"),
+					answer(200, "ok"),
+				}}
+				var rec observe.Recorder
+				decode := func(resp *http.Response) (string, error) {
+					b, err := io.ReadAll(resp.Body)
+					if decodeFails && resp.StatusCode != 200 {
+						return "", errors.New("not json")
+					}
+					return string(b), err
+				}
+				req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://example.com/", nil)
+				got, err := retryhttp.Do(&http.Client{Transport: next}, req, decode,
+					retry.Backoff(backoff.Constant(0)), retry.Subscribe(&rec))
+				if got != "ok" || err != nil {
+					t.Fatalf("Do = %q, %v; want %q, nil", got, err, "ok")
+				}
+				if got := successAt(&rec); !honoured(got, 2*time.Second) {
+					t.Errorf("success after %v; want 2s, or up to a tenth more", got)
+				}
+			})
+		})
+	}
+}

@@ -119,10 +119,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.method = http.MethodGet
 	}
 	if c.ctx.Value(sendOnce{}) != nil {
-		// An attempt of Do, whose loop retries.
+		// An attempt of Do, whose loop retries. The http.Client of Do
+		// names the request in its error.
 		resp, err := t.transport().RoundTrip(req)
 		if err != nil {
-			return nil, c.transportError(err)
+			return nil, redact("", err, c.secrets())
 		}
 		return resp, nil
 	}
