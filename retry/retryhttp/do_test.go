@@ -27,13 +27,13 @@ import (
 )
 
 // cutProxy is a TCP proxy on loopback in front of a server that, on the
-// first cuts connections it accepts (all of them if cuts is negative),
-// passes the server's response headers and the first half of its body,
-// then closes both sides: a connection sliced in the middle of a body.
+// connections it cuts, passes the server's response headers and the first
+// half of its body, then closes both sides: a connection sliced in the
+// middle of a body. It passes the others whole.
 type cutProxy struct {
 	ln     net.Listener
 	target string
-	cuts   int
+	cut    func(n int) bool // whether to cut the n-th connection, from 1
 	conns  atomic.Int32
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -41,13 +41,22 @@ type cutProxy struct {
 	closed bool
 }
 
+// newCutProxy returns a cutProxy that cuts the first cuts connections,
+// or all of them if cuts is negative.
 func newCutProxy(t *testing.T, target string, cuts int) *cutProxy {
+	t.Helper()
+	return newCutProxyFunc(t, target, func(n int) bool { return cuts < 0 || n <= cuts })
+}
+
+// newCutProxyFunc returns a cutProxy that cuts the n-th connection if
+// cut(n).
+func newCutProxyFunc(t *testing.T, target string, cut func(n int) bool) *cutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cutProxy{ln: ln, target: strings.TrimPrefix(target, "http://"), cuts: cuts}
+	p := &cutProxy{ln: ln, target: strings.TrimPrefix(target, "http://"), cut: cut}
 	p.wg.Add(1)
 	go p.serve()
 	t.Cleanup(p.close)
@@ -71,8 +80,7 @@ func (p *cutProxy) serve() {
 		if !p.track(client, server) {
 			return
 		}
-		n := int(p.conns.Add(1))
-		cut := p.cuts < 0 || n <= p.cuts
+		cut := p.cut(int(p.conns.Add(1)))
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
@@ -529,5 +537,43 @@ func TestDoRedaction(t *testing.T) {
 				checkErrClean(t, "*url.Error of Do's error", ue)
 			}
 		})
+	}
+}
+
+func TestSlicedConnections(t *testing.T) {
+	checkLeaks(t)
+	// One connection per request, and the proxy cuts every fourth in the
+	// middle of the body. A Transport cannot retry a body once RoundTrip
+	// has returned; Do can.
+	const requests = 200
+	srv := newServer(t, jsonUser(200))
+	proxy := newCutProxyFunc(t, srv.URL, func(n int) bool { return n%4 == 0 })
+	next := newTrackedTransport(t)
+	next.DisableKeepAlives = true
+	client := &http.Client{Transport: retryhttp.New(next, fast, retryhttp.NoBudget())}
+
+	var transportFailed, doFailed int
+	for range requests {
+		req, _ := http.NewRequest("GET", proxy.URL()+"/users/42", nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			_, err = decodeUser(resp)
+			resp.Body.Close()
+		}
+		if err != nil {
+			transportFailed++
+		}
+	}
+	before := srv.requests.Load()
+	for range requests {
+		req, _ := http.NewRequest("GET", proxy.URL()+"/users/42", nil)
+		if _, err := retryhttp.Do(client, req, decodeUser); err != nil {
+			doFailed++
+		}
+	}
+	t.Logf("%d requests each: client.Do and decode failed %d times; Do failed %d times, with %d attempts",
+		requests, transportFailed, doFailed, srv.requests.Load()-before)
+	if doFailed != 0 || transportFailed != requests/4 {
+		t.Errorf("client.Do and decode failed %d times, Do %d; want %d and 0", transportFailed, doFailed, requests/4)
 	}
 }
