@@ -129,10 +129,7 @@ func newDoCall(client *http.Client, req *http.Request, noDecode bool) (*doCall, 
 		closeBody(req)
 		return nil, err
 	}
-	c := &doCall{call: call{t: t, req: req, ctx: req.Context(), method: req.Method, host: req.URL.Host}, client: client, adopted: adopted}
-	if c.method == "" {
-		c.method = http.MethodGet
-	}
+	c := &doCall{call: *newCall(t, req), client: client, adopted: adopted}
 	c.reason = t.reasonNotToRetry(req)
 	return c, nil
 }

@@ -8,16 +8,18 @@ import (
 
 // Redact returns err with the secrets of URLs cut out of its text: the
 // user info, query and fragment of every absolute URL in it, and of the
-// URL of every *url.Error in its tree, wherever the text shows them
-// (whole, as "?query", "#fragment", "user:password@", or the password,
-// query or fragment alone). What is left of a URL is its scheme, host and
-// path.
+// URL of every *url.Error in its tree, wherever the text shows them:
+// whole, as "?query", "#fragment", "user:password@" or "user@", or alone
+// (the password, query or fragment, if four bytes or longer; shorter ones
+// would cut words of the text). What is left of a URL is its scheme, host
+// and path.
 //
 // Every error that an http.Client returns is a *url.Error, whose text
 // holds the request's whole URL but its password, so log Redact(err)
 // rather than err when URLs may carry secrets, even when err is wrapped
-// in errors of your own. The errors and events of a Transport need no
-// Redact: they are redacted already.
+// in errors of your own. The errors that Transport.RoundTrip and Do
+// return, and their events, are redacted already; an http.Client's
+// *url.Error around them is not.
 //
 // Redact returns nil for nil, err itself if there is nothing to cut out,
 // a new *url.Error if err is one, and otherwise an error of its own.
@@ -168,9 +170,9 @@ func redactURL(s string) string {
 	return r.String()
 }
 
-// redacted stands where a secret was cut out of a text on its own, not as
-// part of a URL.
-const redacted = "[redacted]"
+// redactedMark stands where a secret was cut out of a text on its own,
+// not as part of a URL.
+const redactedMark = "[redacted]"
 
 // minSecret is the length from which a password, a query or a fragment is
 // cut out of a text where it stands alone: shorter ones would cut words.
@@ -209,8 +211,8 @@ func redactText(s string, known []*url.URL) string {
 			}
 		}
 		for _, p := range alone {
-			if len(p) >= minSecret && p != redacted {
-				s = strings.ReplaceAll(s, p, redacted)
+			if len(p) >= minSecret && p != redactedMark {
+				s = strings.ReplaceAll(s, p, redactedMark)
 			}
 		}
 	}

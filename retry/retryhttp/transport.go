@@ -114,10 +114,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, errors.New("retryhttp: request has no URL")
 	}
-	c := &call{t: t, req: req, ctx: req.Context(), method: req.Method, host: req.URL.Host}
-	if c.method == "" {
-		c.method = http.MethodGet
-	}
+	c := newCall(t, req)
 	if c.ctx.Value(sendOnce{}) != nil {
 		// An attempt of Do, whose loop retries. The http.Client of Do
 		// names the request in its error.
@@ -228,6 +225,15 @@ type call struct {
 	// event discards it, or give up, and RoundTrip returns it.
 	last       *http.Response
 	lastCancel context.CancelCauseFunc
+}
+
+// newCall returns the state of a call that sends req with t's rules.
+func newCall(t *Transport, req *http.Request) *call {
+	c := &call{t: t, req: req, ctx: req.Context(), method: req.Method, host: req.URL.Host}
+	if c.method == "" {
+		c.method = http.MethodGet
+	}
+	return c
 }
 
 // attempt is the operation that retry.Do calls: one attempt at c.req.
