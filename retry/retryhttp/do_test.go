@@ -271,14 +271,17 @@ func TestDoReadErrorLostByDecode(t *testing.T) {
 
 func TestDoIdempotency(t *testing.T) {
 	tests := []struct {
-		name     string
-		method   string
-		key      bool
-		wantReqs int32
+		name      string
+		method    string
+		key       bool
+		noGetBody bool
+		wantReqs  int32
+		wantWhy   error // why it was sent once
 	}{
-		{"POST is sent once", "POST", false, 1},
-		{"POST with an Idempotency-Key is retried", "POST", true, 2},
-		{"PUT is retried", "PUT", false, 2},
+		{"POST is sent once", "POST", false, false, 1, retryhttp.ErrNotIdempotent},
+		{"POST with an Idempotency-Key is retried", "POST", true, false, 2, nil},
+		{"PUT is retried", "PUT", false, false, 2, nil},
+		{"PUT without GetBody is sent once", "PUT", false, true, 1, retryhttp.ErrBodyNotReplayable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -289,13 +292,16 @@ func TestDoIdempotency(t *testing.T) {
 			if tt.key {
 				req.Header.Set("Idempotency-Key", "k1")
 			}
+			if tt.noGetBody {
+				req.GetBody = nil
+			}
 			got, err := retryhttp.Do(newClient(t), req, decodeUser, fastRetry)
 			if n := srv.requests.Load(); n != tt.wantReqs {
 				t.Errorf("%d requests; want %d", n, tt.wantReqs)
 			}
 			if tt.wantReqs == 1 {
-				if !errors.Is(err, retryhttp.ErrNotIdempotent) || !errors.Is(err, io.ErrUnexpectedEOF) || !errors.Is(err, retry.ErrPermanent) {
-					t.Errorf("Do error = %v; want ErrNotIdempotent, ErrPermanent and io.ErrUnexpectedEOF", err)
+				if !errors.Is(err, tt.wantWhy) || !errors.Is(err, io.ErrUnexpectedEOF) || !errors.Is(err, retry.ErrPermanent) {
+					t.Errorf("Do error = %v; want %v, ErrPermanent and io.ErrUnexpectedEOF", err, tt.wantWhy)
 				}
 				return
 			}
