@@ -42,7 +42,9 @@ import (
 // classified by its status as a Transport's is (a 503 is retried, after
 // its Retry-After if it has one; a 404 is not), with decode's error, if
 // any, beside it in the tree, where a class marker of decode's (such as
-// classify.MarkPermanent) comes first. An error of decode's on another
+// classify.MarkPermanent) comes first; to take such a status as an
+// answer, a 404 for instance, find the *StatusError in Do's error with
+// errors.As. An error of decode's on another
 // status goes to the classifier as it is, with the body's read error in
 // the tree even if decode's error drops it: a body cut short
 // (io.ErrUnexpectedEOF), a connection reset or a timeout are Transient to
