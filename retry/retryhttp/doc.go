@@ -9,6 +9,9 @@
 //
 //	client := &http.Client{Transport: retryhttp.New(myTransport, opts...)}
 //
+// A Transport retries until response headers arrive; [Do] retries the
+// reading of the body too (see "Reading the body in the attempt").
+//
 // The retry loop is package retry's, configured with its options through
 // [Retry]: attempts, deadline, backoff per class, the cap on a server's
 // Retry-After, subscribers. Without options, its defaults apply: at most 6
@@ -66,6 +69,40 @@
 // attempt failed without one, or the request's context ended, or (rarely)
 // the deadline passed during a wait (see [Transport.RoundTrip]).
 //
+// # Reading the body in the attempt
+//
+// Once RoundTrip has returned a response, its body is the caller's: a
+// connection that breaks while the body is read fails the read, and a
+// Transport cannot send the request again. [Do] makes reading and decoding
+// the body part of the attempt, so that such a failure is retried like
+// any other:
+//
+//	user, err := retryhttp.Do(client, req, func(resp *http.Response) (User, error) {
+//		var u User
+//		err := json.NewDecoder(resp.Body).Decode(&u)
+//		return u, err
+//	})
+//
+// decode sees every response, its status included, and Do closes the body
+// after it. A status from 400 to 599 fails the attempt as it does in a
+// Transport, with a *StatusError, and decode's error, if it returns one,
+// beside it; an error of decode's fails it too. A body cut short fails
+// with io.ErrUnexpectedEOF in the tree, which is Transient.
+//
+// Do follows the rules of the client's Transport, if it is a *Transport:
+// its idempotency rule, budget and retry options, and sends its attempts
+// through it without letting it retry them, so that the two loops do not
+// multiply attempts. A request that is not idempotent is sent once, as a
+// Transport sends it.
+//
+// Recipe: a client for a JSON API whose responses are large or whose
+// network drops connections. Make one client with NewClient and the
+// options of the API (attempts, deadline, a budget), share it, and call
+// each endpoint through Do with a decode of its own. Reads that fail are
+// then retried within the same attempts, deadline and budget as failed
+// requests; a POST is retried only with an Idempotency-Key. When no budget
+// is needed, a plain http.Client will do: pass the retry options to Do.
+//
 // # Timeouts and the response's lifetime
 //
 // retry.AttemptTimeout bounds each attempt until its response headers
@@ -90,17 +127,22 @@
 // # Events and errors
 //
 // Events carry the name "METHOD host", such as "GET example.com:8080",
-// unless retry.Name sets another. Neither the events nor the errors that a
-// Transport makes contain the URL's path, query or user info: a failed
-// attempt's error is a *StatusError, or the wrapped RoundTripper's error
-// prefixed with the method and host, and a request that fails without a
+// unless retry.Name sets another. No event and no error that a Transport
+// makes holds the secrets of the request's URL: its user info, query and
+// fragment. A failed attempt's error is a *StatusError, which names the
+// method and host alone, or the wrapped RoundTripper's error prefixed with
+// them, with its text redacted as [Redact] does: whether that error holds
+// a *url.Error, or writes the URL into its text (whole, or its query, or
+// its password), what shows of the URL is its scheme, host and path, and
+// errors.As finds the *url.Error redacted too. errors.Is and errors.As see
+// every other error of the tree as it was. A request that fails without a
 // response returns the *retry.Error that says why the loop gave up, with
 // that error as its last.
 //
 // An http.Client, though, wraps every error that its Transport returns in
 // a *url.Error whose text holds the request's URL, query and user name
-// included (it masks the password only). Log [Redact] of such an error when
-// URLs may carry secrets.
+// included (it masks the password only). Log [Redact] of such an error, or
+// of any error that wraps one, when URLs may carry secrets.
 //
 // A *retry.Error is Permanent to an outer retry loop, so that a call that
 // the Transport gave up on is not retried again by a caller that retries

@@ -3,7 +3,6 @@ package retryhttp
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -93,18 +92,6 @@ func (e *StatusError) StatusCode() int { return e.Code }
 // RetryAfter returns Hint, for the retry loop.
 func (e *StatusError) RetryAfter() time.Duration { return e.Hint }
 
-// transportError is the error of an attempt that got no response: the next
-// RoundTripper's error, with the method and host, for events and errors
-// that name them without the URL.
-type transportError struct {
-	method, host string
-	err          error
-}
-
-func (e *transportError) Error() string { return e.method + " " + e.host + ": " + e.err.Error() }
-
-func (e *transportError) Unwrap() error { return e.err }
-
 // notRetried is the error of a failed attempt at a request that must not
 // be sent again: Permanent, with the reason (ErrNotIdempotent or
 // ErrBodyNotReplayable) and the attempt's own error in its tree.
@@ -132,30 +119,3 @@ func (e *optionError) Error() string { return "retryhttp: " + e.option + ": " + 
 // Is makes the error match retry.ErrInvalidOption, as those of package
 // retry's own options do.
 func (e *optionError) Is(target error) bool { return target == retry.ErrInvalidOption }
-
-// Redact returns err with the URL of a *url.Error at its top cut down to
-// its scheme, host and path: without user info, query or fragment. Every
-// error that an http.Client returns is such a *url.Error, whose text holds
-// the whole request URL but its password, so log Redact(err) rather than
-// err when URLs may carry secrets. Redact returns a new *url.Error, and
-// any other error as it is; errors.Is and errors.As see what they saw
-// before.
-func Redact(err error) error {
-	ue, ok := err.(*url.Error)
-	if !ok {
-		return err
-	}
-	return &url.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: ue.Err}
-}
-
-// redactURL returns s, a URL, without its user info, query or fragment.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "[unparsable URL]"
-	}
-	// An opaque URL ("scheme:opaque") may hold anything: only its scheme
-	// is kept.
-	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
-	return r.String()
-}

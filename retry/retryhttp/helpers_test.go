@@ -116,11 +116,17 @@ func hijack(raw string) step {
 // stall answers nothing until the request's context ends.
 func stall(w http.ResponseWriter, r *http.Request, n int) { <-r.Context().Done() }
 
-// newTransport returns a Transport over an http.Transport of its own, with
-// fast and then opts. When the test ends, it closes the idle connections
-// and fails the test if a connection is still open: a response body that
-// nobody closed holds its connection.
+// newTransport returns a Transport over an http.Transport of its own (see
+// newTrackedTransport), with fast and then opts.
 func newTransport(t *testing.T, opts ...retryhttp.Option) *retryhttp.Transport {
+	t.Helper()
+	return retryhttp.New(newTrackedTransport(t), append([]retryhttp.Option{fast}, opts...)...)
+}
+
+// newTrackedTransport returns an http.Transport that, when the test ends,
+// closes its idle connections and fails the test if a connection is still
+// open: a response body that nobody closed holds its connection.
+func newTrackedTransport(t *testing.T) *http.Transport {
 	t.Helper()
 	var open atomic.Int32
 	var dialer net.Dialer
@@ -145,7 +151,7 @@ func newTransport(t *testing.T, opts ...retryhttp.Option) *retryhttp.Transport {
 			time.Sleep(time.Millisecond)
 		}
 	})
-	return retryhttp.New(next, append([]retryhttp.Option{fast}, opts...)...)
+	return next
 }
 
 // trackedConn is a client connection that counts itself out of open when

@@ -3,6 +3,7 @@ package retryhttp_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -383,6 +384,10 @@ func TestRedact(t *testing.T) {
 		{&url.Error{Op: "Post", URL: "http://example.com", Err: plain}, `Post "http://example.com": plain`},
 		{&url.Error{Op: "Get", URL: "mailto:bob@example.com?subject=x", Err: plain}, `Get "mailto:": plain`},
 		{&url.Error{Op: "Get", URL: "http://[::1%zz", Err: plain}, `Get "[unparsable URL]": plain`},
+		{fmt.Errorf("load: %w", &url.Error{Op: "Get", URL: "https://bob:***@example.com/a?token=x#f", Err: plain}), `load: Get "https://example.com/a": plain`},
+		{&url.Error{Op: "Get", URL: "https://example.com/a?token=secret", Err: fmt.Errorf("via /a?token=secret, query token=secret: %w", plain)}, `Get "https://example.com/a": via /a, query [redacted]: plain`},
+		{fmt.Errorf("GET https://bob:pw@[::1]:8443/a?b=c#d, then http://x.example/y?z.: %w", plain), "GET https://[::1]:8443/a, then http://x.example/y.: plain"},
+		{fmt.Errorf("no scheme ://x?y, odd 1http://h/?q: %w", plain), "no scheme ://x?y, odd 1http://h/: plain"},
 	}
 	for _, tt := range tests {
 		got := retryhttp.Redact(tt.err)
@@ -450,5 +455,37 @@ func TestPanicInNextReleasesTheAttemptsContext(t *testing.T) {
 	}()
 	if attemptCtx.Err() == nil {
 		t.Error("the attempt's context outlives the panic")
+	}
+}
+
+func TestDoServerHintIsWaited(t *testing.T) {
+	// Do honours a server's hint as a Transport does, also when decode
+	// fails on the response that carries it.
+	for _, decodeFails := range []bool{false, true} {
+		t.Run("decode fails: "+strconv.FormatBool(decodeFails), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				next := &stub{answers: []func(*http.Request) (*http.Response, error){
+					answer(503, "down", "Retry-After: 2"),
+					answer(200, "ok"),
+				}}
+				var rec observe.Recorder
+				decode := func(resp *http.Response) (string, error) {
+					b, err := io.ReadAll(resp.Body)
+					if decodeFails && resp.StatusCode != 200 {
+						return "", errors.New("not json")
+					}
+					return string(b), err
+				}
+				req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://example.com/", nil)
+				got, err := retryhttp.Do(&http.Client{Transport: next}, req, decode,
+					retry.Backoff(backoff.Constant(0)), retry.Subscribe(&rec))
+				if got != "ok" || err != nil {
+					t.Fatalf("Do = %q, %v; want %q, nil", got, err, "ok")
+				}
+				if got := successAt(&rec); !honoured(got, 2*time.Second) {
+					t.Errorf("success after %v; want 2s, or up to a tenth more", got)
+				}
+			})
+		})
 	}
 }

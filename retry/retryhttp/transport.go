@@ -103,7 +103,8 @@ func (t *Transport) transport() http.RoundTripper {
 // the deadline passed during the wait; or an option is invalid.
 //
 // RoundTrip does not modify req, and closes its body, as a RoundTripper
-// must, even on errors.
+// must, even on errors. It sends an attempt of [Do] once, as it is: Do
+// retries it.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.err != nil {
 		closeBody(req)
@@ -113,9 +114,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, errors.New("retryhttp: request has no URL")
 	}
-	c := &call{t: t, req: req, ctx: req.Context(), method: req.Method, host: req.URL.Host}
-	if c.method == "" {
-		c.method = http.MethodGet
+	c := newCall(t, req)
+	if c.ctx.Value(sendOnce{}) != nil {
+		// An attempt of Do, whose loop retries. The http.Client of Do
+		// names the request in its error.
+		resp, err := t.transport().RoundTrip(req)
+		if err != nil {
+			return nil, redact("", err, c.secrets())
+		}
+		return resp, nil
 	}
 	c.reason = t.reasonNotToRetry(req)
 	defer c.discard() // a response nobody takes, on an error or a panic
@@ -220,6 +227,15 @@ type call struct {
 	lastCancel context.CancelCauseFunc
 }
 
+// newCall returns the state of a call that sends req with t's rules.
+func newCall(t *Transport, req *http.Request) *call {
+	c := &call{t: t, req: req, ctx: req.Context(), method: req.Method, host: req.URL.Host}
+	if c.method == "" {
+		c.method = http.MethodGet
+	}
+	return c
+}
+
 // attempt is the operation that retry.Do calls: one attempt at c.req.
 func (c *call) attempt(actx context.Context) (*http.Response, error) {
 	c.discard() // the Retry event did, unless a subscriber panicked
@@ -292,11 +308,20 @@ func (c *call) body(first bool) (io.ReadCloser, error) {
 // http.Client wraps it in a *url.Error, which classify.Default knows; a
 // RoundTripper sees it bare.)
 func (c *call) transportError(err error) error {
-	e := &transportError{method: c.method, host: c.host, err: err}
+	e := redact(c.method+" "+c.host+": ", err, c.secrets())
 	if errors.Is(err, io.EOF) {
 		return classify.MarkTransient(e)
 	}
 	return e
+}
+
+// secrets returns the URL of c.req if it has secrets to keep out of
+// errors, or nil.
+func (c *call) secrets() []*url.URL {
+	if hasSecrets(c.req.URL) {
+		return []*url.URL{c.req.URL}
+	}
+	return nil
 }
 
 // failure returns err, the error of a failed attempt, marked Permanent if
