@@ -48,7 +48,8 @@ type Info struct {
 	Delay time.Duration
 
 	// Cause is context.Cause of the caller's context, for the events of a
-	// call that ended because the context was done.
+	// call that ended because the context was done, or the error that names
+	// retry.Deadline when its time passed.
 	Cause error
 }
 
@@ -125,7 +126,9 @@ type MaxClassAttemptsExceeded struct {
 // instead of sleeping into the deadline. Err is the last attempt's error;
 // if no attempt ran, Attempt is 0, Err is nil and Class is Unknown. Cause is
 // context.Cause of the context when it was the context's deadline that
-// passed, nil when it was the deadline of retry.Deadline.
+// passed; an error that names retry.Deadline (and matches
+// context.DeadlineExceeded) when it was the time of that option; nil when
+// the next wait did not fit or the time of retry.MaxRetryTime passed.
 type DeadlineExceeded struct {
 	Operation string
 	Attempt   int

@@ -24,9 +24,10 @@
 //  1. stops if the context is done or the deadline has passed: no attempt
 //     starts late;
 //  2. calls the operation with a context derived from the caller's, which
-//     ends at the call's [Deadline] if one is set and, with
-//     [AttemptTimeout], at the attempt's own timeout, and is cancelled when
-//     the attempt ends;
+//     ends at the time of [Deadline] if one is set and carries word back
+//     from the retry loops nested in the attempt (see Storm safety); with
+//     [AttemptTimeout], a context of the attempt's own, which also ends at
+//     its timeout and is cancelled when the attempt ends;
 //  3. returns the value on success;
 //  4. classifies the error (see package classify);
 //  5. stops at once, without waiting, if the class is Permanent, or a cap is
@@ -52,8 +53,10 @@
 //
 //	v, err := retry.Do(ctx, op, Idempotent, retry.MaxAttempts(2))
 //
-// A bundle is resolved once, when it is made, so a call that uses it costs no
-// more than a call without options. An invalid option fails the call with an
+// A bundle is resolved once, when it is made, so a call that passes it alone
+// costs no more than a call without options, and one that passes it first,
+// followed by overrides, pays only for the overrides. A bundle that follows
+// other options is applied again at each call. An invalid option fails the call with an
 // error that names it (matching [ErrInvalidOption]) before the operation is
 // ever called.
 //

@@ -101,7 +101,9 @@ type Error struct {
 	Class classify.Class
 
 	// Cause is context.Cause of the caller's context when the call stopped
-	// because the context was done; nil otherwise.
+	// because the context was done; or, when the time of Deadline passed,
+	// an error that names the option and matches context.DeadlineExceeded;
+	// nil otherwise.
 	Cause error
 }
 
@@ -144,11 +146,17 @@ func (e *Error) Error() string {
 // RetryClass returns classify.Permanent: an *Error is a call that a retry
 // loop already gave up on, so that classify.Default stops an outer loop that
 // meets it instead of retrying the retries. Nested layers of n attempts each
-// thus cost n calls at the bottom, not n to the power of the layers. To
-// retry an inner loop's failure in an outer loop all the same, classify it
-// before the default:
+// thus cost n calls at the bottom, not n to the power of the layers. A
+// classifier that says otherwise, such as
 //
 //	retry.Classifier(classify.Chain(classify.As[*retry.Error](classify.Transient), classify.Default()))
+//
+// retries an inner loop's failure only when that loop did not retry itself
+// (it made one attempt): one that retried and gave up has told the loop
+// around it so through the attempt's context, which makes the attempt
+// Permanent whatever its error (see the package documentation). An inner
+// loop run on a context of its own, rather than the attempt's, tells
+// nothing.
 func (e *Error) RetryClass() classify.Class { return classify.Permanent }
 
 // Unwrap returns the Reason, the Cause and the Last error, leaving out the

@@ -189,13 +189,9 @@ func (r *run) call(ctx context.Context, op func(context.Context) error) (err err
 	if r.cfg.attemptTimeout == 0 {
 		return op(ctx), false
 	}
-	// A timeout, not a time: a time.Time holds a pointer that would leak
-	// to the context, and with it everything the run points to.
-	d := r.cfg.attemptTimeout
-	if !r.deadline.IsZero() {
-		d = min(d, r.deadline.Sub(r.now()))
-	}
-	actx, cancel := context.WithTimeout(ctx, d)
+	// ctx ends at the time of Deadline, if there is one, and so does the
+	// attempt's context. MaxRetryTime ends no running attempt.
+	actx, cancel := context.WithTimeout(ctx, r.cfg.attemptTimeout)
 	defer cancel() // also when op panics
 	err = op(actx)
 	return err, err != nil && actx.Err() != nil && ctx.Err() == nil

@@ -85,8 +85,8 @@ func (o maxClassAttempts) apply(c *config) {
 // of the two applies. The context that attempts get ends at the deadline, so
 // that an operation that honours its context lets Do return by then; no
 // attempt starts after it, and a wait that would not end before it is not
-// started: the call gives up at once with ErrDeadline. The error's Cause
-// then says which limit it was.
+// started: the call gives up at once with ErrDeadline. Once the time of
+// Deadline has passed, the error's Cause says so.
 //
 // Do never abandons a running attempt: an operation that ignores its
 // context, or a subscriber that blocks, holds the call past the deadline.
@@ -145,8 +145,9 @@ func (noDeadline) String() string { return "NoDeadline()" }
 
 func (noDeadline) apply(c *config) { c.deadline, c.maxRetryTime, c.retryTimeSet = 0, 0, false }
 
-// AttemptTimeout gives each attempt a context that ends after d, or at the
-// call's deadline if that comes first. An attempt that fails because its own
+// AttemptTimeout gives each attempt a context of its own that ends after d,
+// or at the time of Deadline if that comes first, and is cancelled when the
+// attempt ends. MaxRetryTime does not shorten it. An attempt that fails because its own
 // timeout passed is Transient, whatever its error says; the caller's own
 // cancellation or deadline stops the loop instead. d must be positive.
 //
