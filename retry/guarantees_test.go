@@ -768,24 +768,30 @@ func TestRetryAfterThatFitsIsTakenWhenTheStrategysDelayDoesNot(t *testing.T) {
 // attempt sees the caller's values, whatever the options.
 func TestAttemptContextCarriesTheCallersValues(t *testing.T) {
 	type key struct{}
-	for _, opts := range [][]retry.Option{
-		nil,
-		{retry.Deadline(time.Minute)},
-		{retry.AttemptTimeout(time.Second)},
-		{retry.Deadline(time.Minute), retry.AttemptTimeout(time.Second)},
-	} {
-		synctest.Test(t, func(t *testing.T) {
-			ctx := context.WithValue(t.Context(), key{}, "caller")
-			f := newOp(transient, transient)
-			_, err := retry.Do(ctx, f.do, append(opts, retry.Backoff(backoff.Constant(time.Second)))...)
-			if err != nil {
-				t.Fatalf("Do(%v) = %v; want nil", opts, err)
-			}
-			for i, c := range f.ctxs {
-				if got := c.Value(key{}); got != "caller" {
-					t.Errorf("Do(%v): attempt %d's context has %v; want the caller's value", opts, i+1, got)
+	tests := []struct {
+		name string
+		opts []retry.Option
+	}{
+		{"no options", nil},
+		{"Deadline", []retry.Option{retry.Deadline(time.Minute)}},
+		{"AttemptTimeout", []retry.Option{retry.AttemptTimeout(time.Second)}},
+		{"Deadline and AttemptTimeout", []retry.Option{retry.Deadline(time.Minute), retry.AttemptTimeout(time.Second)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.WithValue(t.Context(), key{}, "caller")
+				f := newOp(transient, transient)
+				_, err := retry.Do(ctx, f.do, append(tt.opts, retry.Backoff(backoff.Constant(time.Second)))...)
+				if err != nil {
+					t.Fatalf("Do(%v) = %v; want nil", tt.opts, err)
 				}
-			}
+				for i, c := range f.ctxs {
+					if got := c.Value(key{}); got != "caller" {
+						t.Errorf("Do(%v): attempt %d's context has %v; want the caller's value", tt.opts, i+1, got)
+					}
+				}
+			})
 		})
 	}
 }
@@ -821,4 +827,48 @@ func TestNoDeadlineLeavesTheContextsDeadline(t *testing.T) {
 			t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// "No attempt starts after [MaxRetryTime's limit]", even when the time ran
+// out in an attempt or in a subscriber and there is no wait to notice it
+// in.
+func TestNoAttemptStartsAfterMaxRetryTime(t *testing.T) {
+	tests := []struct {
+		name         string
+		attemptTime  time.Duration // of attempt 2
+		handlerTime  time.Duration // of each Retry handler
+		wantAttempts int
+	}{
+		{"time spent in an attempt", 20 * time.Second, 0, 2},
+		{"time spent in a subscriber", 0, 20 * time.Second, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newOp(repeat(transient, 10)...)
+				op := func(ctx context.Context) (int, error) {
+					if f.calls() == 1 {
+						time.Sleep(tt.attemptTime) // ignores ctx
+					}
+					return f.do(ctx)
+				}
+				var rec observe.Recorder
+				handler := observe.Func(func(observe.Retry) { time.Sleep(tt.handlerTime) })
+				_, err := retry.Do(t.Context(), op, retry.MaxRetryTime(10*time.Second), retry.Backoff(backoff.Constant(0)),
+					retry.Subscribe(handler, &rec))
+				want := &retry.Error{Reason: retry.ErrDeadline, Attempts: tt.wantAttempts, Last: errReset, Class: classify.Transient}
+				if diff := diffError(want, err); diff != "" {
+					t.Errorf("Do(…) error mismatch (-want +got):\n%s", diff)
+				}
+				events := rec.Events()
+				if n := len(events); n == 0 || events[n-1].Kind() != observe.KindDeadlineExceeded {
+					t.Errorf("Do(…) events = %v; want them to end with DeadlineExceeded", events)
+				}
+				time.Sleep(time.Hour)
+				if f.calls() != tt.wantAttempts {
+					t.Errorf("Do(…) made %d attempts; want %d", f.calls(), tt.wantAttempts)
+				}
+			})
+		})
+	}
 }
