@@ -423,3 +423,29 @@ func TestDeadlineWaitsForABlockingSubscriber(t *testing.T) {
 		}
 	})
 }
+
+// AttemptTimeout is not shortened by MaxRetryTime: an attempt that starts
+// before the retry time is up gets its whole timeout, and the call ends
+// with ErrDeadline only when that ends it, after the retry time.
+func TestMaxRetryTimeDoesNotShortenAttemptTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		var deadlines []time.Duration
+		calls := 0
+		_, err := retry.Do(t.Context(), func(ctx context.Context) (int, error) {
+			calls++
+			d, _ := ctx.Deadline()
+			deadlines = append(deadlines, d.Sub(start))
+			if calls == 1 {
+				return 0, transient
+			}
+			return blockUntilDone(ctx)
+		}, retry.MaxRetryTime(10*time.Second), retry.AttemptTimeout(time.Minute), retry.Backoff(backoff.Constant(time.Second)))
+		if diff := diffDurations(seconds(60, 61), deadlines); diff != "" {
+			t.Errorf("attempt deadlines mismatch (-want +got):\n%s", diff)
+		}
+		if !errors.Is(err, retry.ErrDeadline) || calls != 2 || time.Since(start) != 61*time.Second {
+			t.Errorf("Do(…) = %v after %d attempts and %v; want ErrDeadline after 2 and 61s", err, calls, time.Since(start))
+		}
+	})
+}

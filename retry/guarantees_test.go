@@ -43,10 +43,11 @@ type plan struct {
 }
 
 // The limits a failure can reach, as plan fields. runsIntoDeadline makes
-// attempt 2 run until the deadline of MaxRetryTime ends its context, which
-// AttemptTimeout's context of attempt 2 does, 10s after the first failure.
+// attempt 2 run past the deadline of MaxRetryTime, 10s after the first
+// failure, until its own AttemptTimeout ends it at 20s: MaxRetryTime ends
+// no running attempt, but no attempt starts after it.
 var (
-	runsIntoDeadline = []retry.Option{retry.MaxRetryTime(10 * time.Second), retry.AttemptTimeout(time.Hour)}
+	runsIntoDeadline = []retry.Option{retry.MaxRetryTime(10 * time.Second), retry.AttemptTimeout(20 * time.Second)}
 	waitDoesNotFit   = retry.MaxRetryTime(time.Second) // with a wait of an hour
 )
 
@@ -297,11 +298,11 @@ func TestReasonPrecedence(t *testing.T) {
 					t.Errorf("Do(%v) error mismatch (-want +got):\n%s", opts, diff)
 				}
 				// No wait after the last attempt: the call returns when
-				// the attempt does, at 0, or at 10s when it ran into the
-				// deadline.
+				// the attempt does, at 0, or at 20s when it ran past the
+				// deadline until its own timeout.
 				wantElapsed := time.Duration(0)
 				if p.block {
-					wantElapsed = 10 * time.Second
+					wantElapsed = 20 * time.Second
 				}
 				if elapsed != wantElapsed {
 					t.Errorf("Do(%v) took %v; want %v", opts, elapsed, wantElapsed)
