@@ -65,6 +65,9 @@
 //     attempt that waited for one). gRPC opened no stream for it, so its
 //     request was never sent. (gRPC itself sends again, transparently,
 //     a request that reached a server which refused its stream unread.)
+//     The Interceptor learns this from a grpc.Peer call option that gRPC
+//     fills only for an attempt with a stream: an interceptor chained
+//     after it must pass the call options on, as interceptors do.
 //   - The server asked for a retry: its failure has a
 //     grpc-retry-pushback-ms trailer with a delay (see Server pushback),
 //     as a server that sheds load before doing any work may send.

@@ -85,10 +85,9 @@ func (i *Interceptor) DialOptions() []grpc.DialOption {
 // succeeds or the retry loop gives up. A call of a method that is not
 // idempotent (see Idempotent) is retried only after a failure that shows
 // that the server did not act on it, as the package documentation says.
-// Each attempt reads its trailer for
-// the server's grpc-retry-pushback-ms; every attempt gets opts, so that a
-// grpc.Header or grpc.Trailer option of the caller holds the last
-// attempt's metadata.
+// Each attempt reads its trailer for the server's grpc-retry-pushback-ms;
+// every attempt gets opts, so that a grpc.Header or grpc.Trailer option
+// of the caller holds the last attempt's metadata.
 //
 // It returns nil, or an error whose gRPC status (status.FromError,
 // status.Code) has the code and details of the last attempt's status, or
