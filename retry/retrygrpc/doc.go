@@ -35,10 +35,10 @@
 //
 // Permanent failures are returned at once; the others are retried within
 // the loop's caps, unless the server may have acted on a call that must
-// not be made twice (see Idempotency). A
-// DeadlineExceeded of one attempt, whose own timeout (retry.AttemptTimeout)
-// or the server's ran out, is retried; the caller's deadline, or its
-// cancellation, stops the loop instead.
+// not be made twice (see Idempotency). A DeadlineExceeded of one attempt,
+// whose own timeout (retry.AttemptTimeout) or the server's ran out, is
+// retried; the caller's deadline, or its cancellation, stops the loop
+// instead.
 //
 // # Idempotency
 //
@@ -69,12 +69,16 @@
 //     fills only for an attempt with a stream: an interceptor chained
 //     after it must pass the call options on, as interceptors do.
 //   - The server asked for a retry: its failure has a
-//     grpc-retry-pushback-ms trailer with a delay (see Server pushback),
-//     as a server that sheds load before doing any work may send.
+//     grpc-retry-pushback-ms trailer with a delay, zero included (see
+//     Server pushback), as a server that sheds load before doing any
+//     work may send.
 //
 // Every other failure of such a method ends the call, whatever its code,
 // because it came after the request was sent, and the server may have
-// acted on it. That includes an Unavailable from the server or from a
+// acted on it. gRPC's own retry (gRFC A6) is no more daring: by itself it
+// sends again only a request that never reached the server's
+// application, and retries other failures only of the methods, and with
+// the codes, that the service's owner lists in its service config. That includes an Unavailable from the server or from a
 // connection that broke during the call (gRPC cannot tell whether the
 // server got the request), a ResourceExhausted without pushback (a
 // server's quota may be counted after the work, and a response too large
