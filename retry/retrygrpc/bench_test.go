@@ -13,13 +13,18 @@ import (
 // BenchmarkUnarySuccess measures what the Interceptor adds to a call that
 // succeeds at once, over an invoker that does nothing.
 func BenchmarkUnarySuccess(b *testing.B) {
+	b.Run("Idempotent", func(b *testing.B) { benchmarkUnarySuccess(b, unaryMethod) })
+	b.Run("NotIdempotent", func(b *testing.B) { benchmarkUnarySuccess(b, createMethod) })
+}
+
+func benchmarkUnarySuccess(b *testing.B, method string) {
 	r := retrygrpc.New()
 	invoker := func(context.Context, string, any, any, *grpc.ClientConn, ...grpc.CallOption) error { return nil }
 	req, reply := wrapperspb.String("hi"), new(wrapperspb.StringValue)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := r.Unary(ctx, unaryMethod, req, reply, nil, invoker); err != nil {
+		if err := r.Unary(ctx, method, req, reply, nil, invoker); err != nil {
 			b.Fatal(err)
 		}
 	}

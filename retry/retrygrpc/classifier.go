@@ -29,6 +29,11 @@ import (
 // An error with no gRPC status, such as a network error from a dialer of
 // your own, gets no opinion (Unknown), so that the next classifier of a
 // chain decides. The Classifier is safe for concurrent use.
+//
+// It knows codes, not methods: a loop of your own that it drives retries
+// an Internal or a DeadlineExceeded whatever the method, so keep such
+// loops to idempotent calls. (An Interceptor applies the rules of
+// Idempotent on top of it.)
 func Classifier() classify.Classifier { return classifier{} }
 
 type classifier struct{}

@@ -34,16 +34,67 @@
 //	Unimplemented, DataLoss, Canceled              Permanent
 //
 // Permanent failures are returned at once; the others are retried within
-// the loop's caps. A DeadlineExceeded of one attempt, whose own timeout
-// (retry.AttemptTimeout) or the server's ran out, is retried; the caller's
-// deadline, or its cancellation, stops the loop instead.
+// the loop's caps, unless the server may have acted on a call that must
+// not be made twice (see Idempotency). A DeadlineExceeded of one attempt,
+// whose own timeout (retry.AttemptTimeout) or the server's ran out, is
+// retried; the caller's deadline, or its cancellation, stops the loop
+// instead.
 //
-// gRPC does not say which methods are idempotent, and every method is
-// retried. A call that must not be made twice, because the server may
-// have acted on an attempt that failed (a DeadlineExceeded, an Internal),
-// says so with [CallRetry]:
+// # Idempotency
 //
-//	client.CreateOrder(ctx, req, retrygrpc.CallRetry(retry.MaxAttempts(1)))
+// A failed call may have been carried out: a DeadlineExceeded, an
+// Internal, an Unknown, a broken connection can come after the server
+// acted, and retrying CreateOrder would then order twice. So the
+// Interceptor retries a call as its class says only if its method is
+// idempotent: by default (see [IsIdempotent]) if its .proto file declares
+// it so,
+//
+//	rpc GetUser(GetUserRequest) returns (User) {
+//	  option idempotency_level = NO_SIDE_EFFECTS; // or IDEMPOTENT
+//	}
+//
+// as read from the descriptors that generated code registers
+// (protoregistry.GlobalFiles), once per method. [Idempotent] sets another
+// rule, and [CallIdempotent] overrides it for one call.
+//
+// Any other method is retried only after failures that show that the
+// server did not act on the request:
+//
+//   - The attempt never reached a server: no connection could be made,
+//     or none was ready (an Unavailable, or a DeadlineExceeded of an
+//     attempt that waited for one). gRPC opened no stream for it, so its
+//     request was never sent. (gRPC itself sends again, transparently,
+//     a request that reached a server which refused its stream unread.)
+//     The Interceptor learns this from a grpc.Peer call option that gRPC
+//     fills only for an attempt with a stream: an interceptor chained
+//     after it must pass the call options on, as interceptors do.
+//   - The server asked for a retry: its failure has a
+//     grpc-retry-pushback-ms trailer with a delay, zero included (see
+//     Server pushback), as a server that sheds load before doing any
+//     work may send.
+//
+// Every other failure of such a method ends the call, whatever its code,
+// because it came after the request was sent, and the server may have
+// acted on it. gRPC's own retry (gRFC A6) is no more daring: by itself it
+// sends again only a request that never reached the server's
+// application, and retries other failures only of the methods, and with
+// the codes, that the service's owner lists in its service config. That includes an Unavailable from the server or from a
+// connection that broke during the call (gRPC cannot tell whether the
+// server got the request), a ResourceExhausted without pushback (a
+// server's quota may be counted after the work, and a response too large
+// for the client is one that the server made), and an Aborted, with which
+// a server says that the caller should retry at a higher level, rereading
+// what it wrote from, rather than repeat the call. Such a failure is
+// Permanent, and errors.Is finds [ErrNotIdempotent] in the call's error,
+// whose status keeps the server's code. No later attempt of the call
+// reaches the server, whatever the retry loop makes of it: a classifier
+// of the caller's may call it retryable, and the loop takes an attempt
+// that its own timeout ended (retry.AttemptTimeout) for Transient,
+// whatever its error says. In that last case, the loop sees a second
+// attempt that fails at once, with the same error, after a backoff.
+//
+// A stream follows the same rule until it is committed (see Streams): an
+// attempt that opened a stream may have reached the server's handler.
 //
 // # Server pushback
 //
@@ -54,7 +105,8 @@
 // when the wait would not end before its deadline. A negative value, or
 // one that is not an integer, or several values, mean that the call must
 // not be retried: the attempt's error is Permanent, whatever its code, and
-// errors.Is finds [ErrPushback] in it.
+// errors.Is finds [ErrPushback] in it. A delay is the server's request for
+// a retry: it allows one even for a method that is not idempotent.
 //
 // # Streams
 //

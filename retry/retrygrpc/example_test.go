@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync/atomic"
 
 	"google.golang.org/grpc"
@@ -72,6 +73,13 @@ func startingUp(_ context.Context, n int) (*healthpb.HealthCheckResponse, error)
 	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
 }
 
+// readOnly says that the methods of the health service may be called
+// twice: they only read. health.proto does not declare them idempotent,
+// so IsIdempotent alone would not retry a call that reached the server.
+var readOnly = retrygrpc.Idempotent(func(method string) bool {
+	return retrygrpc.IsIdempotent(method) || strings.HasPrefix(method, "/grpc.health.v1.Health/")
+})
+
 // The examples wait zero between attempts, so that they run at once; real
 // code keeps the default jittered backoff.
 var noWait = retry.Backoff(backoff.Constant(0))
@@ -80,7 +88,7 @@ func ExampleNew() {
 	logRetries := observe.Func(func(e observe.Retry) {
 		fmt.Printf("retry: %s attempt %d: %v (%v)\n", e.Operation, e.Attempt, e.Err, e.Class)
 	})
-	r := retrygrpc.New(retrygrpc.Retry(retry.MaxAttempts(4), noWait, retry.Subscribe(logRetries)))
+	r := retrygrpc.New(readOnly, retrygrpc.Retry(retry.MaxAttempts(4), noWait, retry.Subscribe(logRetries)))
 	conn, stop := serveInMemory(&health{check: startingUp}, r.DialOptions()...)
 	defer stop()
 
@@ -102,7 +110,7 @@ func ExampleNew() {
 func ExampleInterceptor_Stream() {
 	// A stream is retried until its first response: here the server fails
 	// twice before it sends anything.
-	r := retrygrpc.New(retrygrpc.Retry(noWait))
+	r := retrygrpc.New(readOnly, retrygrpc.Retry(noWait))
 	conn, stop := serveInMemory(&health{check: startingUp}, r.DialOptions()...)
 	defer stop()
 
@@ -134,17 +142,78 @@ func ExampleCallRetry() {
 		fmt.Printf("server: call %d: internal error\n", n)
 		return nil, status.Error(codes.Internal, "oops")
 	}
-	r := retrygrpc.New(retrygrpc.Retry(noWait, retry.MaxAttempts(3)))
+	r := retrygrpc.New(readOnly, retrygrpc.Retry(noWait, retry.MaxAttempts(5)))
 	conn, stop := serveInMemory(&health{check: down}, r.DialOptions()...)
 	defer stop()
 	client := healthpb.NewHealthClient(conn)
 
-	// This call must not be made twice: the server may have acted on it.
-	_, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{}, retrygrpc.CallRetry(retry.MaxAttempts(1)))
+	// This caller is in a hurry: two attempts at most.
+	_, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{}, retrygrpc.CallRetry(retry.MaxAttempts(2)))
 	fmt.Println(status.Code(err), errors.Is(err, retry.ErrMaxAttempts))
 	// Output:
 	// server: call 1: internal error
+	// server: call 2: internal error
 	// Internal true
+}
+
+func ExampleIdempotent() {
+	// The server acts on each call (it counts it), then fails.
+	actsThenFails := func(_ context.Context, n int) (*healthpb.HealthCheckResponse, error) {
+		fmt.Printf("server: call %d: acted, then failed\n", n)
+		return nil, status.Error(codes.Internal, "oops")
+	}
+	conn, stop := serveInMemory(&health{check: actsThenFails}, retrygrpc.New(retrygrpc.Retry(noWait, retry.MaxAttempts(3))).DialOptions()...)
+	defer stop()
+
+	// health.proto does not declare Check idempotent: a failure after the
+	// call reached the server is not retried.
+	_, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{})
+	fmt.Println(status.Code(err), errors.Is(err, retrygrpc.ErrNotIdempotent))
+
+	// With a rule that says it is, it is retried.
+	conn2, stop2 := serveInMemory(&health{check: actsThenFails}, retrygrpc.New(readOnly, retrygrpc.Retry(noWait, retry.MaxAttempts(3))).DialOptions()...)
+	defer stop2()
+	_, err = healthpb.NewHealthClient(conn2).Check(context.Background(), &healthpb.HealthCheckRequest{})
+	fmt.Println(status.Code(err), errors.Is(err, retry.ErrMaxAttempts))
+	// Output:
+	// server: call 1: acted, then failed
+	// Internal true
+	// server: call 1: acted, then failed
+	// server: call 2: acted, then failed
+	// server: call 3: acted, then failed
+	// Internal true
+}
+
+func ExampleCallIdempotent() {
+	failsOnce := func(_ context.Context, n int) (*healthpb.HealthCheckResponse, error) {
+		if n == 1 {
+			fmt.Printf("server: call %d: failed\n", n)
+			return nil, status.Error(codes.Unavailable, "restarting")
+		}
+		fmt.Printf("server: call %d: serving\n", n)
+		return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
+	}
+	r := retrygrpc.New(retrygrpc.Retry(noWait))
+	conn, stop := serveInMemory(&health{check: failsOnce}, r.DialOptions()...)
+	defer stop()
+
+	// This call is safe to repeat, whatever the rule says of its method.
+	resp, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{}, retrygrpc.CallIdempotent(true))
+	fmt.Println(resp.GetStatus(), err)
+	// Output:
+	// server: call 1: failed
+	// server: call 2: serving
+	// SERVING <nil>
+}
+
+func ExampleIsIdempotent() {
+	// IsIdempotent reads the idempotency_level of the method in its .proto
+	// file, which health.proto does not set.
+	fmt.Println(retrygrpc.IsIdempotent("/grpc.health.v1.Health/Check"))
+	fmt.Println(retrygrpc.IsIdempotent("not a method"))
+	// Output:
+	// false
+	// false
 }
 
 func ExampleErrPushback() {

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/retry"
@@ -22,13 +23,14 @@ import (
 // so that its budgets see all of their traffic. It must not be copied
 // after first use.
 type Interceptor struct {
-	retryOpts   []retry.Option // as Retry gave them, until New bundles them
-	retry       retry.Option   // the bundle; nil: none
-	budget      budgetPolicy   // the zero value: BudgetPerTarget(0.1, 10)
-	budgets     sync.Map       // per-target budgets: canonical target → *retry.Budget
-	replayLimit int            // if replaySet
-	replaySet   bool           // false: defaultReplayLimit
-	err         error          // the first invalid option
+	retryOpts   []retry.Option    // as Retry gave them, until New bundles them
+	retry       retry.Option      // the bundle; nil: none
+	budget      budgetPolicy      // the zero value: BudgetPerTarget(0.1, 10)
+	budgets     sync.Map          // per-target budgets: canonical target → *retry.Budget
+	replayLimit int               // if replaySet
+	replaySet   bool              // false: defaultReplayLimit
+	idempotent  func(string) bool // the rule of Idempotent; nil: IsIdempotent
+	err         error             // the first invalid option
 }
 
 // New returns an Interceptor that retries calls as opts say. Invalid
@@ -80,10 +82,12 @@ func (i *Interceptor) DialOptions() []grpc.DialOption {
 }
 
 // Unary is a grpc.UnaryClientInterceptor: it calls invoker until the call
-// succeeds or the retry loop gives up. Each attempt reads its trailer for
-// the server's grpc-retry-pushback-ms; every attempt gets opts, so that a
-// grpc.Header or grpc.Trailer option of the caller holds the last
-// attempt's metadata.
+// succeeds or the retry loop gives up. A call of a method that is not
+// idempotent (see Idempotent) is retried only after a failure that shows
+// that the server did not act on it, as the package documentation says.
+// Each attempt reads its trailer for the server's grpc-retry-pushback-ms;
+// every attempt gets opts, so that a grpc.Header or grpc.Trailer option
+// of the caller holds the last attempt's metadata.
 //
 // It returns nil, or an error whose gRPC status (status.FromError,
 // status.Code) has the code and details of the last attempt's status, or
@@ -95,14 +99,37 @@ func (i *Interceptor) Unary(ctx context.Context, method string, req, reply any, 
 	if i.err != nil {
 		return failed(i.err)
 	}
+	repeatable := i.repeatable(method, opts)
+	// refused is the error of an attempt that may have reached the
+	// server, of a call that must not be made twice: no attempt after it
+	// calls the server, whatever the loop makes of it (a classifier of
+	// the caller's may call it retryable, and the loop takes an attempt
+	// that its own timeout ended for Transient, whatever its error says).
+	var refused error
 	err := retry.Run(ctx, func(actx context.Context) error {
+		if refused != nil {
+			return refused
+		}
 		var trailer metadata.MD
 		// A slice of its own: the caller's must not be written to.
-		err := invoker(actx, method, req, reply, cc, append(opts[:len(opts):len(opts)], grpc.Trailer(&trailer))...)
-		if err != nil {
-			return withPushback(err, trailer)
+		callOpts := append(opts[:len(opts):len(opts)], grpc.Trailer(&trailer))
+		var p *peer.Peer
+		if !repeatable {
+			// gRPC fills it only if the attempt had a stream on a
+			// connection: without one, the request was never sent.
+			p = new(peer.Peer)
+			callOpts = append(callOpts, grpc.Peer(p))
 		}
-		return nil
+		err := invoker(actx, method, req, reply, cc, callOpts...)
+		if err == nil {
+			return nil
+		}
+		err = withPushback(err, trailer)
+		if p != nil && p.Addr != nil && !invited(trailer) {
+			refused = refuse(err)
+			return refused
+		}
+		return err
 	}, i.options(cc, method, opts)...)
 	if err != nil {
 		return failed(err)

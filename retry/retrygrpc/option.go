@@ -172,8 +172,8 @@ func (o replayLimit) apply(i *Interceptor) {
 // CallRetry returns a grpc.CallOption that adds opts to the retry options
 // of one call, after the Interceptor's own, so that they override them:
 //
-//	// Creating an order twice would order twice: one attempt only.
-//	resp, err := client.CreateOrder(ctx, req, retrygrpc.CallRetry(retry.MaxAttempts(1)))
+//	// This caller cannot wait: two attempts at most.
+//	user, err := client.GetUser(ctx, req, retrygrpc.CallRetry(retry.MaxAttempts(2)))
 //
 // The options are resolved once, when CallRetry is called; keep the
 // result in a variable to reuse it. A call without an Interceptor ignores

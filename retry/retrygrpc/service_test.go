@@ -1,7 +1,7 @@
 package retrygrpc_test
 
 // The tests' gRPC service, Echo, is written by hand, without protoc: its
-// grpc.ServiceDesc names four methods, one of each kind, whose handlers
+// grpc.ServiceDesc names methods of each kind, whose handlers
 // decode and encode wrapperspb.StringValue messages with gRPC's default
 // protobuf codec. So the tests run a real gRPC server and client over
 // loopback TCP, with real protobuf messages, and build with nothing but
@@ -26,6 +26,11 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/reflexio-go/reflexio/backoff"
@@ -43,6 +48,11 @@ const (
 	serverMethod = "/" + service + "/ServerStream"
 	clientMethod = "/" + service + "/ClientStream"
 	bidiMethod   = "/" + service + "/Bidi"
+
+	getMethod          = "/" + service + "/Get"          // NO_SIDE_EFFECTS
+	createMethod       = "/" + service + "/Create"       // no idempotency_level
+	createStreamMethod = "/" + service + "/CreateStream" // no idempotency_level
+	createBidiMethod   = "/" + service + "/CreateBidi"   // no idempotency_level
 )
 
 // A step is what the server does in the call it answers.
@@ -147,109 +157,178 @@ func sendHeader(st step, send func(metadata.MD) error) {
 var echoDesc = grpc.ServiceDesc{
 	ServiceName: service,
 	HandlerType: (*any)(nil),
-	Methods: []grpc.MethodDesc{{
-		MethodName: "Unary",
-		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-			s := srv.(*server)
-			in := new(wrapperspb.StringValue)
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			n, st := s.begin()
-			s.received(n, in.Value)
-			sendHeader(st, func(md metadata.MD) error { return grpc.SendHeader(ctx, md) })
-			if err := s.end(ctx, n, st, func(md metadata.MD) { grpc.SetTrailer(ctx, md) }); err != nil {
-				return nil, err
-			}
-			return wrapperspb.String(in.Value + " #" + strconv.Itoa(n)), nil
-		},
-	}},
-	Streams: []grpc.StreamDesc{{
-		// One request, then st.messages answers, then the status.
-		StreamName:    "ServerStream",
-		ServerStreams: true,
-		Handler: func(srv any, ss grpc.ServerStream) error {
-			s := srv.(*server)
-			in := new(wrapperspb.StringValue)
-			if err := ss.RecvMsg(in); err != nil {
-				return err
-			}
-			n, st := s.begin()
-			s.received(n, in.Value)
-			sendHeader(st, ss.SendHeader)
-			for i := 1; i <= st.messages; i++ {
-				if i > 1 {
-					time.Sleep(st.pause)
-				}
-				if err := ss.SendMsg(wrapperspb.String(fmt.Sprintf("%s #%d.%d", in.Value, n, i))); err != nil {
-					return err
-				}
-			}
-			return s.end(ss.Context(), n, st, ss.SetTrailer)
-		},
-	}, {
-		// Requests until the client closes, then one answer, their
-		// concatenation, or the status.
-		StreamName:    "ClientStream",
-		ClientStreams: true,
-		Handler: func(srv any, ss grpc.ServerStream) error {
-			s := srv.(*server)
-			n, st := s.begin()
-			var all []string
-			for {
-				in := new(wrapperspb.StringValue)
-				err := ss.RecvMsg(in)
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					return err
-				}
-				s.received(n, in.Value)
-				all = append(all, in.Value)
-			}
-			sendHeader(st, ss.SendHeader)
-			if err := s.end(ss.Context(), n, st, ss.SetTrailer); err != nil {
-				return err
-			}
-			return ss.SendMsg(wrapperspb.String(strings.Join(all, "+") + " #" + strconv.Itoa(n)))
-		},
-	}, {
-		// Each request answered at once, while st allows: a failing
-		// step answers st.messages requests, and fails at the next.
-		StreamName:    "Bidi",
-		ServerStreams: true,
-		ClientStreams: true,
-		Handler: func(srv any, ss grpc.ServerStream) error {
-			s := srv.(*server)
-			n, st := s.begin()
-			sendHeader(st, ss.SendHeader)
-			for answered := 0; ; answered++ {
-				in := new(wrapperspb.StringValue)
-				err := ss.RecvMsg(in)
-				if err == io.EOF {
-					return s.end(ss.Context(), n, step{code: st.code, pushback: st.pushback}, ss.SetTrailer)
-				}
-				if err != nil {
-					return err
-				}
-				s.received(n, in.Value)
-				if st.stall || (st.code != codes.OK && answered == st.messages) {
-					return s.end(ss.Context(), n, st, ss.SetTrailer)
-				}
-				if err := ss.SendMsg(wrapperspb.String(in.Value + " #" + strconv.Itoa(n))); err != nil {
-					return err
-				}
-			}
-		},
-	}},
+	Methods: []grpc.MethodDesc{
+		{MethodName: "Unary", Handler: unaryHandler},
+		{MethodName: "Get", Handler: unaryHandler},
+		{MethodName: "Create", Handler: unaryHandler},
+	},
+	Streams: []grpc.StreamDesc{
+		{StreamName: "ServerStream", ServerStreams: true, Handler: serverStreamHandler},
+		{StreamName: "ClientStream", ClientStreams: true, Handler: clientStreamHandler},
+		{StreamName: "Bidi", ServerStreams: true, ClientStreams: true, Handler: bidiHandler},
+		{StreamName: "CreateStream", ServerStreams: true, Handler: serverStreamHandler},
+		{StreamName: "CreateBidi", ServerStreams: true, ClientStreams: true, Handler: bidiHandler},
+	},
 }
+
+// unaryHandler answers one request with it, and the call's number.
+func unaryHandler(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+	s := srv.(*server)
+	in := new(wrapperspb.StringValue)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	n, st := s.begin()
+	s.received(n, in.Value)
+	sendHeader(st, func(md metadata.MD) error { return grpc.SendHeader(ctx, md) })
+	if err := s.end(ctx, n, st, func(md metadata.MD) { grpc.SetTrailer(ctx, md) }); err != nil {
+		return nil, err
+	}
+	return wrapperspb.String(in.Value + " #" + strconv.Itoa(n)), nil
+}
+
+// serverStreamHandler takes one request, then sends st.messages answers,
+// then the status.
+func serverStreamHandler(srv any, ss grpc.ServerStream) error {
+	s := srv.(*server)
+	in := new(wrapperspb.StringValue)
+	if err := ss.RecvMsg(in); err != nil {
+		return err
+	}
+	n, st := s.begin()
+	s.received(n, in.Value)
+	sendHeader(st, ss.SendHeader)
+	for i := 1; i <= st.messages; i++ {
+		if i > 1 {
+			time.Sleep(st.pause)
+		}
+		if err := ss.SendMsg(wrapperspb.String(fmt.Sprintf("%s #%d.%d", in.Value, n, i))); err != nil {
+			return err
+		}
+	}
+	return s.end(ss.Context(), n, st, ss.SetTrailer)
+}
+
+// clientStreamHandler takes requests until the client closes, then sends
+// one answer, their concatenation, or the status.
+func clientStreamHandler(srv any, ss grpc.ServerStream) error {
+	s := srv.(*server)
+	n, st := s.begin()
+	var all []string
+	for {
+		in := new(wrapperspb.StringValue)
+		err := ss.RecvMsg(in)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		s.received(n, in.Value)
+		all = append(all, in.Value)
+	}
+	sendHeader(st, ss.SendHeader)
+	if err := s.end(ss.Context(), n, st, ss.SetTrailer); err != nil {
+		return err
+	}
+	return ss.SendMsg(wrapperspb.String(strings.Join(all, "+") + " #" + strconv.Itoa(n)))
+}
+
+// bidiHandler answers each request at once, while st allows: a failing
+// step answers st.messages requests, and fails at the next.
+func bidiHandler(srv any, ss grpc.ServerStream) error {
+	s := srv.(*server)
+	n, st := s.begin()
+	sendHeader(st, ss.SendHeader)
+	for answered := 0; ; answered++ {
+		in := new(wrapperspb.StringValue)
+		err := ss.RecvMsg(in)
+		if err == io.EOF {
+			return s.end(ss.Context(), n, step{code: st.code, pushback: st.pushback}, ss.SetTrailer)
+		}
+		if err != nil {
+			return err
+		}
+		s.received(n, in.Value)
+		if st.stall || (st.code != codes.OK && answered == st.messages) {
+			return s.end(ss.Context(), n, st, ss.SetTrailer)
+		}
+		if err := ss.SendMsg(wrapperspb.String(in.Value + " #" + strconv.Itoa(n))); err != nil {
+			return err
+		}
+	}
+}
+
+// echoFile describes Echo as protoc would from this .proto file, and is
+// registered in protoregistry.GlobalFiles, as generated code registers
+// its own, so that the Interceptor learns which methods are idempotent:
+//
+//	syntax = "proto3";
+//	package reflexio.retrygrpc.test;
+//	import "google/protobuf/wrappers.proto";
+//	service Echo {
+//	  rpc Unary(StringValue) returns (StringValue) { option idempotency_level = IDEMPOTENT; }
+//	  rpc Get(StringValue) returns (StringValue) { option idempotency_level = NO_SIDE_EFFECTS; }
+//	  rpc Create(StringValue) returns (StringValue);
+//	  rpc ServerStream(StringValue) returns (stream StringValue) { option idempotency_level = IDEMPOTENT; }
+//	  rpc ClientStream(stream StringValue) returns (StringValue) { option idempotency_level = IDEMPOTENT; }
+//	  rpc Bidi(stream StringValue) returns (stream StringValue) { option idempotency_level = IDEMPOTENT; }
+//	  rpc CreateStream(StringValue) returns (stream StringValue);
+//	  rpc CreateBidi(stream StringValue) returns (stream StringValue);
+//	}
+//
+// (StringValue being google.protobuf.StringValue.) The methods that most
+// tests call are idempotent, so that every failure is retried as its
+// class says; Create and its streams are not.
+var echoFile = func() protoreflect.FileDescriptor {
+	const sv = ".google.protobuf.StringValue"
+	level := func(l descriptorpb.MethodOptions_IdempotencyLevel) *descriptorpb.MethodOptions {
+		return &descriptorpb.MethodOptions{IdempotencyLevel: l.Enum()}
+	}
+	idempotent := level(descriptorpb.MethodOptions_IDEMPOTENT)
+	method := func(name string, clientStreams, serverStreams bool, opts *descriptorpb.MethodOptions) *descriptorpb.MethodDescriptorProto {
+		return &descriptorpb.MethodDescriptorProto{
+			Name: proto.String(name), InputType: proto.String(sv), OutputType: proto.String(sv),
+			ClientStreaming: proto.Bool(clientStreams), ServerStreaming: proto.Bool(serverStreams),
+			Options: opts,
+		}
+	}
+	fdp := &descriptorpb.FileDescriptorProto{
+		Name:       proto.String("reflexio/retrygrpc/test/echo.proto"),
+		Package:    proto.String("reflexio.retrygrpc.test"),
+		Dependency: []string{"google/protobuf/wrappers.proto"},
+		Syntax:     proto.String("proto3"),
+		Service: []*descriptorpb.ServiceDescriptorProto{{
+			Name: proto.String("Echo"),
+			Method: []*descriptorpb.MethodDescriptorProto{
+				method("Unary", false, false, idempotent),
+				method("Get", false, false, level(descriptorpb.MethodOptions_NO_SIDE_EFFECTS)),
+				method("Create", false, false, nil),
+				method("ServerStream", false, true, idempotent),
+				method("ClientStream", true, false, idempotent),
+				method("Bidi", true, true, idempotent),
+				method("CreateStream", false, true, nil),
+				method("CreateBidi", true, true, nil),
+			},
+		}},
+	}
+	fd, err := protodesc.NewFile(fdp, protoregistry.GlobalFiles)
+	if err != nil {
+		panic(err)
+	}
+	if err := protoregistry.GlobalFiles.RegisterFile(fd); err != nil {
+		panic(err)
+	}
+	return fd
+}()
 
 // The client side's descriptions of Echo's streams.
 var (
 	serverStreamDesc = &echoDesc.Streams[0]
 	clientStreamDesc = &echoDesc.Streams[1]
 	bidiDesc         = &echoDesc.Streams[2]
+	createStreamDesc = &echoDesc.Streams[3]
+	createBidiDesc   = &echoDesc.Streams[4]
 )
 
 // fast makes the tests' retries wait as little as they can: no backoff,
@@ -286,8 +365,13 @@ func dialAddr(t testing.TB, addr string, r *retrygrpc.Interceptor) *grpc.ClientC
 
 // unary calls Echo's Unary with in.
 func unary(ctx context.Context, conn *grpc.ClientConn, in string, opts ...grpc.CallOption) (string, error) {
+	return invoke(ctx, conn, unaryMethod, in, opts...)
+}
+
+// invoke calls method, one of Echo's unary methods, with in.
+func invoke(ctx context.Context, conn *grpc.ClientConn, method, in string, opts ...grpc.CallOption) (string, error) {
 	out := new(wrapperspb.StringValue)
-	if err := conn.Invoke(ctx, unaryMethod, wrapperspb.String(in), out, opts...); err != nil {
+	if err := conn.Invoke(ctx, method, wrapperspb.String(in), out, opts...); err != nil {
 		return "", err
 	}
 	return out.Value, nil
@@ -297,7 +381,13 @@ func unary(ctx context.Context, conn *grpc.ClientConn, in string, opts ...grpc.C
 // and returns the messages and the error that ended the stream (nil for a
 // stream that ended well).
 func serverStream(ctx context.Context, conn *grpc.ClientConn, in string, opts ...grpc.CallOption) ([]string, error) {
-	cs, err := conn.NewStream(ctx, serverStreamDesc, serverMethod, opts...)
+	return serverStreamOf(ctx, conn, serverStreamDesc, serverMethod, in, opts...)
+}
+
+// serverStreamOf calls method, a server stream of Echo's that desc
+// describes, as serverStream does.
+func serverStreamOf(ctx context.Context, conn *grpc.ClientConn, desc *grpc.StreamDesc, method, in string, opts ...grpc.CallOption) ([]string, error) {
+	cs, err := conn.NewStream(ctx, desc, method, opts...)
 	if err != nil {
 		return nil, err
 	}

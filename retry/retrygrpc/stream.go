@@ -19,7 +19,9 @@ import (
 // while it is not committed, that is until the caller receives a response
 // from it: its first message (or its end, for a stream that ends without
 // one), or its header through Header. A committed stream is never
-// retried. See the package documentation for the rules.
+// retried, and a stream of a method that is not idempotent (see
+// Idempotent) is retried only after a failure to open it, or a server's
+// request for a retry. See the package documentation for the rules.
 //
 // The retry loop runs in the stream's first RecvMsg: one loop per call,
 // whose attempts are the streams opened for it. Stream itself fails only
@@ -42,8 +44,9 @@ func (i *Interceptor) Stream(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 		open: func(ctx context.Context) (grpc.ClientStream, error) {
 			return streamer(ctx, desc, cc, method, opts...)
 		},
-		retryOpts: i.options(cc, method, opts),
-		limit:     i.limit(),
+		retryOpts:  i.options(cc, method, opts),
+		limit:      i.limit(),
+		repeatable: i.repeatable(method, opts),
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	cs, err := streamer(sctx, desc, cc, method, opts...)
@@ -64,10 +67,11 @@ func (i *Interceptor) Stream(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 // which the attempt's context (of retry.AttemptTimeout) bounds until the
 // attempt ends: a committed stream lives as long as the caller's context.
 type clientStream struct {
-	ctx       context.Context // the caller's
-	open      func(context.Context) (grpc.ClientStream, error)
-	retryOpts []retry.Option
-	limit     int // ReplayLimit
+	ctx        context.Context // the caller's
+	open       func(context.Context) (grpc.ClientStream, error)
+	retryOpts  []retry.Option
+	limit      int  // ReplayLimit
+	repeatable bool // the call may be made more than once: see Idempotent
 
 	mu        sync.Mutex
 	cur       grpc.ClientStream  // the current attempt's; nil if it failed to open
@@ -84,6 +88,10 @@ type clientStream struct {
 	attempts int
 	last     error // the last attempt's error
 	recvErr  error // what the attempt that succeeded received: nil or io.EOF
+	// refused is the error of an attempt that opened a stream, of a call
+	// that must not be made twice: no attempt after it opens one,
+	// whatever the loop makes of it (see Unary).
+	refused error
 }
 
 var _ grpc.ClientStream = (*clientStream)(nil)
@@ -123,6 +131,9 @@ func (s *clientStream) RecvMsg(m any) error {
 // attempt is the operation of the retry loop: it opens a new stream if an
 // attempt failed before, and receives the first response into m.
 func (s *clientStream) attempt(actx context.Context, m any) error {
+	if s.refused != nil {
+		return s.refused
+	}
 	s.attempts++
 	var cur grpc.ClientStream
 	var cancel context.CancelFunc
@@ -156,7 +167,7 @@ func (s *clientStream) attempt(actx context.Context, m any) error {
 	if !stop() && (err == nil || err == io.EOF) {
 		// The attempt's time ran out as its response came, and cancelled
 		// the stream: the response is lost with it.
-		s.last = context.Cause(actx)
+		s.last = s.reached(context.Cause(actx), nil)
 		return s.last
 	}
 	if err == nil || err == io.EOF {
@@ -166,8 +177,22 @@ func (s *clientStream) attempt(actx context.Context, m any) error {
 		s.recvErr = err
 		return nil
 	}
-	s.last = withPushback(err, cur.Trailer())
+	trailer := cur.Trailer()
+	s.last = s.reached(withPushback(err, trailer), trailer)
 	return s.last
+}
+
+// reached returns what the retry loop gets of err, the error of an
+// attempt whose stream opened, and so may have reached the server's
+// handler, and whose trailer is md: err, if the call may be made more than
+// once or the server asked for a retry; otherwise an error that says why
+// it is not retried, which every later attempt returns as well.
+func (s *clientStream) reached(err error, md metadata.MD) error {
+	if s.repeatable || invited(md) {
+		return err
+	}
+	s.refused = refuse(err)
+	return s.refused
 }
 
 // reopen replaces the current stream by a new one, opened with ctx, whose

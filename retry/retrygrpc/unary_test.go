@@ -443,6 +443,7 @@ func TestInvalidOptions(t *testing.T) {
 		{"nil retry option", []retrygrpc.Option{retrygrpc.Retry(retry.MaxAttempts(2), nil)}, "retrygrpc: Retry(MaxAttempts(2), <nil>): option 1 is nil"},
 		{"nil budget", []retrygrpc.Option{retrygrpc.Budget(nil)}, "retrygrpc: Budget(<nil>): budget is nil (NoBudget lifts the budget)"},
 		{"negative replay limit", []retrygrpc.Option{retrygrpc.ReplayLimit(-1)}, "retrygrpc: ReplayLimit(-1): must not be negative"},
+		{"nil idempotency rule", []retrygrpc.Option{retrygrpc.Idempotent(nil)}, "retrygrpc: Idempotent(nil): rule is nil"},
 		{"invalid retry option", []retrygrpc.Option{retrygrpc.Retry(retry.MaxAttempts(0))}, "retry: MaxAttempts(0): must be at least 1"},
 		{"invalid budget", []retrygrpc.Option{retrygrpc.BudgetPerTarget(-1, 10)}, "retry: Budget(-1, 10): ratio -1 must be within [0, 1000]"},
 		{"the first one counts", []retrygrpc.Option{retrygrpc.ReplayLimit(-1), nil}, "retrygrpc: ReplayLimit(-1): must not be negative"},
@@ -484,6 +485,9 @@ func TestOptionStrings(t *testing.T) {
 		{retrygrpc.NoBudget(), "NoBudget()"},
 		{retrygrpc.ReplayLimit(1024), "ReplayLimit(1024)"},
 		{retrygrpc.CallRetry(retry.MaxAttempts(1)).(interface{ String() string }), "CallRetry(MaxAttempts(1))"},
+		{retrygrpc.Idempotent(retrygrpc.IsIdempotent), "Idempotent(…)"},
+		{retrygrpc.CallIdempotent(true).(interface{ String() string }), "CallIdempotent(true)"},
+		{retrygrpc.CallIdempotent(false).(interface{ String() string }), "CallIdempotent(false)"},
 		{retrygrpc.Classifier().(interface{ String() string }), "retrygrpc.Classifier()"},
 	}
 	for _, tt := range tests {
