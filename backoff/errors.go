@@ -37,5 +37,8 @@ func validateInner(d fmt.Stringer, s Strategy) error {
 	if s == nil {
 		return invalid(d, "strategy is nil")
 	}
+	if _, ok := s.(Func); !ok && isNil(s) {
+		return invalid(d, "strategy is a nil %T", s)
+	}
 	return Validate(s)
 }
