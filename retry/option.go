@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -89,13 +90,17 @@ func (b *bundle) String() string {
 	return "Options(" + join(b.opts) + ")"
 }
 
-func join[T interface{ String() string }](xs []T) string {
+// join prints opts separated by commas. It prints through fmt, which
+// recovers a panic in the String method of an option of another type that
+// embeds a nil Option: the call fails for that option, and printing the
+// bundle must not panic.
+func join(opts []Option) string {
 	var s strings.Builder
-	for i, x := range xs {
+	for i, o := range opts {
 		if i > 0 {
 			s.WriteString(", ")
 		}
-		s.WriteString(x.String())
+		fmt.Fprint(&s, o)
 	}
 	return s.String()
 }
