@@ -227,3 +227,18 @@ func TestStrategiesCompareEqual(t *testing.T) {
 		t.Errorf("FullJitter == EqualJitter with the same parameters; want different")
 	}
 }
+
+// Validate allocates nothing for a strategy it accepts, so that a call of
+// retry.Do that passes a strategy of its own, checked on every call, keeps
+// its options on its stack. It allocated once per strategy and decorator.
+func TestValidateAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	for _, tt := range strategies {
+		s := backoff.Floor(1, backoff.Cap(time.Hour, backoff.Jitter(0.5, tt.s)))
+		if got := testing.AllocsPerRun(100, func() { backoff.Validate(s) }); got != 0 {
+			t.Errorf("Validate(%v): %v allocs; want 0", s, got)
+		}
+	}
+}

@@ -66,8 +66,9 @@ func isNil(v any) bool {
 }
 
 // checkClass reports about the classifier r a class that is not one of the
-// constants.
-func checkClass(r fmt.Stringer, c Class) error {
+// constants. It is generic so that r becomes an interface, which allocates,
+// only on the way to an error.
+func checkClass[R fmt.Stringer](r R, c Class) error {
 	if int(c) >= NumClasses {
 		return fmt.Errorf("%v: class %s is not a class", r, qualified(c))
 	}

@@ -113,3 +113,16 @@ func TestMatchOfNilHasNoOpinion(t *testing.T) {
 		t.Errorf("Classify(codeError) = %v; want Unknown", got)
 	}
 }
+
+// Validate allocates nothing for a classifier it accepts: retry.Do checks
+// a classifier passed to it on every call.
+func TestValidateAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	c := classify.Chain(classify.Is(io.EOF, classify.Transient), classify.As[*codeError](classify.Permanent),
+		classify.Match(func(*codeError) classify.Class { return classify.Unknown }), classify.Default())
+	if got := testing.AllocsPerRun(100, func() { classify.Validate(c) }); got != 0 {
+		t.Errorf("Validate(%v): %v allocs; want 0", c, got)
+	}
+}

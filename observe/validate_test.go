@@ -113,3 +113,14 @@ func TestInfoOfNil(t *testing.T) {
 		t.Errorf("InfoOf(Retry) = %+v; want attempt 2, delay 1s, failed", got)
 	}
 }
+
+// Validate allocates nothing for a subscriber it accepts.
+func TestValidateAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	s := observe.Multi(&observe.Recorder{}, observe.Func(func(observe.Retry) {}), observe.Slog(nil))
+	if got := testing.AllocsPerRun(100, func() { observe.Validate(s) }); got != 0 {
+		t.Errorf("Validate(%v): %v allocs; want 0", s, got)
+	}
+}

@@ -371,3 +371,20 @@ func TestInvalidOptionKeepsTheCallersError(t *testing.T) {
 		}
 	}
 }
+
+// Checking options costs no allocation: a call with a classifier and a
+// strategy of its own, both checked for typed nils and Validate, still
+// keeps everything on its stack.
+func TestValidationAllocatesNothing(t *testing.T) {
+	skipIfRace(t)
+	ctx := context.Background()
+	ok := func(context.Context) (int, error) { return 1, nil }
+	cl := classify.Chain(classify.Is(errBad, classify.Permanent), classify.Default())
+	s := backoff.Cap(time.Second, backoff.Jitter(0.5, backoff.Exponential(time.Millisecond, time.Second)))
+	got := testing.AllocsPerRun(100, func() {
+		retry.Do(ctx, ok, retry.Classifier(cl), retry.Backoff(s), retry.BackoffFor(classify.RateLimit, s), retry.MaxAttempts(3))
+	})
+	if got != 0 {
+		t.Errorf("Do with a classifier and strategies of its own: %v allocs; want 0", got)
+	}
+}
