@@ -105,7 +105,25 @@ func Validate(s Strategy) error {
 	switch s := s.(type) {
 	case nil:
 		return errNilStrategy
+	// This package's own strategies, checked without reflection: retry.Do
+	// validates a strategy passed to the call itself on every call.
 	case Func:
+		return s.Validate()
+	case constant:
+		return s.Validate()
+	case exponential:
+		return s.Validate()
+	case fullJitter:
+		return s.Validate()
+	case equalJitter:
+		return s.Validate()
+	case decorrelatedJitter:
+		return s.Validate()
+	case capped:
+		return s.Validate()
+	case floored:
+		return s.Validate()
+	case jittered:
 		return s.Validate()
 	}
 	if isNil(s) {

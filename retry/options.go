@@ -159,19 +159,22 @@ type classifier struct{ cl classify.Classifier }
 func (o classifier) String() string { return fmt.Sprintf("Classifier(%v)", o.cl) }
 
 func (o classifier) apply(c *config) {
-	switch {
-	case o.cl == nil:
+	if o.cl == nil {
 		c.fail(o.String(), "classifier is nil")
-	case isNil(o.cl):
-		c.fail(o.String(), "classifier is a nil "+typeName(o.cl))
-	default:
-		if err := classify.Validate(o.cl); err != nil {
-			// err names the classifier and its bad value: name only the option.
-			c.failWith("Classifier", err)
+		return
+	}
+	// Validate reports typed nils too: tell them apart only when it fails,
+	// so that a valid classifier pays for one check.
+	if err := classify.Validate(o.cl); err != nil {
+		if isNil(o.cl) {
+			c.fail(o.String(), "classifier is a nil "+typeName(o.cl))
 			return
 		}
-		c.classifier = o.cl
+		// err names the classifier and its bad value: name only the option.
+		c.failWith("Classifier", err)
+		return
 	}
+	c.classifier = o.cl
 }
 
 // Backoff sets the strategy that decides the wait before each retry, for
@@ -213,14 +216,18 @@ func (o strategy) apply(c *config) {
 	switch {
 	case o.s == nil:
 		c.fail(o.String(), "strategy is nil")
-	case isNil(o.s):
-		c.fail(o.String(), "strategy is a nil "+typeName(o.s))
 	case !o.all && o.class == classify.Permanent:
 		c.fail(o.String(), "Permanent errors are never retried")
 	case !o.all && int(o.class) >= classify.NumClasses:
 		c.fail(o.String(), "not a class")
 	default:
+		// Validate reports typed nils too: tell them apart only when it
+		// fails, so that a valid strategy pays for one check.
 		if err := backoff.Validate(o.s); err != nil {
+			if isNil(o.s) {
+				c.fail(o.String(), "strategy is a nil "+typeName(o.s))
+				return
+			}
 			// err names the strategy and its bad value: name only the option.
 			label := "Backoff"
 			if !o.all {
@@ -313,11 +320,11 @@ func (o subscribe) apply(c *config) {
 			c.fail(o.String(), "subscriber "+strconv.Itoa(i)+" is nil")
 			return
 		}
-		if isNil(s) {
-			c.fail(o.String(), "subscriber "+strconv.Itoa(i)+" is a nil "+typeName(s))
-			return
-		}
 		if err := observe.Validate(s); err != nil {
+			if isNil(s) {
+				c.fail(o.String(), "subscriber "+strconv.Itoa(i)+" is a nil "+typeName(s))
+				return
+			}
 			// err names the subscriber and its bad value.
 			c.failWith("Subscribe", err)
 			return
