@@ -22,8 +22,10 @@
 // # Decorators
 //
 // [Cap], [Floor] and [Jitter] wrap any Strategy; [Func] adapts a function.
-// [Validate] reports bad parameters, naming the strategy at fault even
-// inside nested decorators.
+// [Validate] reports bad parameters, and a nil strategy or function (also
+// a nil pointer or a nil Func held as a Strategy), naming the strategy at
+// fault even inside nested decorators. retry.Backoff and retry.BackoffFor
+// call it, so that such a strategy fails the call before any attempt.
 //
 // # Guarantees
 //
@@ -39,6 +41,9 @@
 // source, and a test or simulation that sets it gets exact delays.
 //
 // The bounds hold for parameters that Validate accepts. Parameters that it
-// rejects never cause a panic or a negative delay either, except in a
-// [Func], whose delays are its own.
+// rejects never cause a panic or a negative delay either, except a nil
+// strategy or function, wrapped or not, whose Delay panics, and a [Func],
+// whose delays are its own. A Func or a strategy of your own that panics is
+// not recovered: the panic unwinds the retry call that asked it for a
+// delay, as one in the operation does.
 package backoff

@@ -18,8 +18,9 @@ func invalid(s fmt.Stringer, format string, args ...any) error {
 }
 
 // checkBaseCap reports about s whether base and cap describe a growing
-// delay.
-func checkBaseCap(s fmt.Stringer, base, cap time.Duration) error {
+// delay. It is generic so that s becomes an interface, which allocates,
+// only on the way to an error.
+func checkBaseCap[S fmt.Stringer](s S, base, cap time.Duration) error {
 	switch {
 	case base < 0:
 		return invalid(s, "base %v must not be negative", base)
@@ -32,10 +33,14 @@ func checkBaseCap(s fmt.Stringer, base, cap time.Duration) error {
 }
 
 // validateInner reports a nil strategy wrapped by the decorator d, or what
-// the strategy itself reports, unchanged.
-func validateInner(d fmt.Stringer, s Strategy) error {
+// the strategy itself reports, unchanged. Like checkBaseCap, it is generic
+// so as not to allocate unless it fails.
+func validateInner[D fmt.Stringer](d D, s Strategy) error {
 	if s == nil {
 		return invalid(d, "strategy is nil")
+	}
+	if _, ok := s.(Func); !ok && isNil(s) {
+		return invalid(d, "strategy is a nil %T", s)
 	}
 	return Validate(s)
 }

@@ -1,6 +1,8 @@
 package backoff
 
 import (
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/reflexio-go/reflexio/classify"
@@ -84,7 +86,9 @@ type validator interface{ Validate() error }
 
 // Validate returns the error that s reports about its own parameters (and,
 // for a decorator, those of the strategy it wraps), or nil if s has nothing to
-// report or does not check. It reports a nil s too.
+// report or does not check. It reports a nil s too, and a nil pointer or
+// nil function held by s, such as a nil Func, whose Delay would panic, at
+// any depth of decorators.
 //
 // The errors of this package's strategies name the strategy at fault as it
 // prints itself, then the parameter and its value:
@@ -92,12 +96,52 @@ type validator interface{ Validate() error }
 //	backoff.Exponential(-1s, 1m0s): base -1s must not be negative
 //
 // A decorator returns the error of the strategy it wraps unchanged.
+//
+// The Delay of a strategy that Validate reports may panic (a decorator of
+// nil) or return a meaningless delay; retry.Backoff and retry.BackoffFor
+// reject it before any attempt. Validate calls s's own Validate method, if
+// it has one; a panic there is not recovered.
 func Validate(s Strategy) error {
 	switch s := s.(type) {
 	case nil:
 		return errNilStrategy
-	case validator:
+	// This package's own strategies, checked without reflection: retry.Do
+	// validates a strategy passed to the call itself on every call.
+	case Func:
+		return s.Validate()
+	case constant:
+		return s.Validate()
+	case exponential:
+		return s.Validate()
+	case fullJitter:
+		return s.Validate()
+	case equalJitter:
+		return s.Validate()
+	case decorrelatedJitter:
+		return s.Validate()
+	case capped:
+		return s.Validate()
+	case floored:
+		return s.Validate()
+	case jittered:
 		return s.Validate()
 	}
+	if isNil(s) {
+		return fmt.Errorf("backoff: strategy is a nil %T", s)
+	}
+	if v, ok := s.(validator); ok {
+		return v.Validate()
+	}
 	return nil
+}
+
+// isNil reports whether v holds a nil pointer or a nil function: a typed
+// nil, which is not == nil as an interface, and whose methods would
+// typically panic.
+func isNil(v any) bool {
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.UnsafePointer:
+		return r.IsNil()
+	}
+	return v == nil
 }

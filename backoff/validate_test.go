@@ -21,6 +21,24 @@ type unchecked struct{}
 
 func (unchecked) Delay(backoff.Input) time.Duration { return time.Second }
 
+// ptrChecked is a strategy of a user's own whose methods, Validate
+// included, dereference it: a nil *ptrChecked held as a Strategy is a typed
+// nil, which panicked in Validate.
+type ptrChecked struct{ d time.Duration }
+
+func (s *ptrChecked) Delay(backoff.Input) time.Duration { return s.d }
+func (s *ptrChecked) Validate() error {
+	if s.d < 0 {
+		return errors.New("negative")
+	}
+	return nil
+}
+
+// funcStrategy is a strategy of a user's own that is a function type.
+type funcStrategy func() time.Duration
+
+func (f funcStrategy) Delay(backoff.Input) time.Duration { return f() }
+
 func TestValidateAccepts(t *testing.T) {
 	exp := backoff.Exponential(100*time.Millisecond, time.Second)
 	tests := []struct {
@@ -44,6 +62,8 @@ func TestValidateAccepts(t *testing.T) {
 		{"capped func", backoff.Cap(time.Second, fixed(time.Second))},
 		{"strategy without Validate", unchecked{}},
 		{"decorated strategy without Validate", backoff.Jitter(0.5, unchecked{})},
+		{"pointer strategy of your own", &ptrChecked{}},
+		{"decorated func strategy of your own", backoff.Cap(time.Second, funcStrategy(func() time.Duration { return 0 }))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +140,15 @@ func TestValidateRejects(t *testing.T) {
 			backoff.Cap(-1, backoff.Jitter(2, bad)),
 			"backoff.Cap(-1ns, backoff.Jitter(2, backoff.Exponential(-1s, 1s))): max -1ns must not be negative"},
 		{"strategy of your own", checked{errors.New("mine is bad")}, "mine is bad"},
+		{"nil pointer", (*ptrChecked)(nil), "backoff: strategy is a nil *backoff_test.ptrChecked"},
+		{"nil func of your own", funcStrategy(nil), "backoff: strategy is a nil backoff_test.funcStrategy"},
+		{"cap of a nil pointer", backoff.Cap(time.Second, (*ptrChecked)(nil)),
+			"backoff.Cap(1s, <nil>): strategy is a nil *backoff_test.ptrChecked"},
+		{"floor of a nil func of your own", backoff.Floor(time.Second, funcStrategy(nil)),
+			"backoff.Floor(1s, <nil>): strategy is a nil backoff_test.funcStrategy"},
+		{"nested decorators report a nil pointer in the middle",
+			backoff.Cap(time.Second, backoff.Jitter(0.5, (*ptrChecked)(nil))),
+			"backoff.Jitter(0.5, <nil>): strategy is a nil *backoff_test.ptrChecked"},
 		{"decorated strategy of your own", backoff.Jitter(0.5, checked{errors.New("mine is bad")}), "mine is bad"},
 	}
 	for _, tt := range tests {
@@ -196,5 +225,20 @@ func TestStrategiesCompareEqual(t *testing.T) {
 	}
 	if backoff.FullJitter(time.Second, time.Minute) == backoff.EqualJitter(time.Second, time.Minute) {
 		t.Errorf("FullJitter == EqualJitter with the same parameters; want different")
+	}
+}
+
+// Validate allocates nothing for a strategy it accepts, so that a call of
+// retry.Do that passes a strategy of its own, checked on every call, keeps
+// its options on its stack. It allocated once per strategy and decorator.
+func TestValidateAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	for _, tt := range strategies {
+		s := backoff.Floor(1, backoff.Cap(time.Hour, backoff.Jitter(0.5, tt.s)))
+		if got := testing.AllocsPerRun(100, func() { backoff.Validate(s) }); got != 0 {
+			t.Errorf("Validate(%v): %v allocs; want 0", s, got)
+		}
 	}
 }

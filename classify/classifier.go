@@ -15,11 +15,79 @@ import (
 //
 // A Classifier must be safe for concurrent use: one value serves every call
 // that uses it. Every Classifier in this package is.
+//
+// The classifiers of this package check their parameters in a method
+// Validate() error, which Validate and retry.Classifier call, so that a bad
+// parameter fails a retry call with a clear error before any attempt.
+// Classifiers of your own may implement it too.
 type Classifier interface {
 	Classify(err error) Class
 }
 
-// Func adapts an ordinary function to the Classifier interface.
+// validator is the optional interface through which classifiers report bad
+// parameters.
+type validator interface{ Validate() error }
+
+// Validate returns the error that c reports about its own parameters (and,
+// for a Chain, those of its members), or nil if c has nothing to report or
+// does not check. It also reports a nil c, and a nil pointer or nil
+// function held by c, such as a nil Func, whose Classify would panic. The
+// errors name the classifier at fault as it prints itself, then the
+// parameter and its value:
+//
+//	classify.Is(<nil>, classify.Permanent): target is nil
+//
+// A Chain returns the error of its first faulty member unchanged.
+//
+// Validate calls c's own Validate method, if it has one; a panic there is not
+// recovered.
+func Validate(c Classifier) error {
+	// This package's own classifiers without parameters or with members,
+	// checked without reflection: retry.Do validates a classifier passed to
+	// the call itself on every call.
+	switch c := c.(type) {
+	case defaultClassifier, byTypeName:
+		return nil
+	case chain:
+		return c.Validate()
+	case isRule:
+		return c.Validate()
+	}
+	switch {
+	case c == nil:
+		return errors.New("classify: classifier is nil")
+	case isNil(c):
+		return fmt.Errorf("classify: classifier is a nil %T", c)
+	}
+	if v, ok := c.(validator); ok {
+		return v.Validate()
+	}
+	return nil
+}
+
+// isNil reports whether v holds a nil pointer or a nil function: a typed
+// nil, which is not == nil as an interface, and whose methods would
+// typically panic.
+func isNil(v any) bool {
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.UnsafePointer:
+		return r.IsNil()
+	}
+	return v == nil
+}
+
+// checkClass reports about the classifier r a class that is not one of the
+// constants. It is generic so that r becomes an interface, which allocates,
+// only on the way to an error.
+func checkClass[R fmt.Stringer](r R, c Class) error {
+	if int(c) >= NumClasses {
+		return fmt.Errorf("%v: class %s is not a class", r, qualified(c))
+	}
+	return nil
+}
+
+// Func adapts an ordinary function to the Classifier interface. A nil Func
+// would panic if asked: Chain skips it, and Validate reports it.
 type Func func(err error) Class
 
 // Classify returns f(err).
@@ -29,8 +97,9 @@ var _ Classifier = Func(nil)
 
 // Chain returns a Classifier that asks each of cs in order and returns the
 // first class that is not Unknown, or Unknown if none has an opinion. Nil
-// members, including a nil Func, are skipped, and the members of a Chain
-// given to Chain are taken in its place. Put specific rules first and
+// members are skipped: nil itself, and a nil pointer or nil function of any
+// type, such as a nil Func, which would panic if asked. The members of a
+// Chain given to Chain are taken in its place. Put specific rules first and
 // Default() last:
 //
 //	classify.Chain(
@@ -42,18 +111,25 @@ func Chain(cs ...Classifier) Classifier {
 	members := make(chain, 0, len(cs))
 	for _, c := range cs {
 		switch c := c.(type) {
-		case nil:
-		case Func:
-			if c != nil {
-				members = append(members, c)
-			}
 		case chain:
 			members = append(members, c...) // flatten: one level of calls
 		default:
-			members = append(members, c)
+			if !isNil(c) { // also untyped nil
+				members = append(members, c)
+			}
 		}
 	}
 	return members
+}
+
+// Validate reports the first member that Validate reports, unchanged.
+func (ch chain) Validate() error {
+	for _, c := range ch {
+		if err := Validate(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type chain []Classifier
@@ -81,7 +157,8 @@ func (ch chain) String() string {
 }
 
 // Is returns a Classifier that classifies err as c when errors.Is(err, target)
-// holds, and has no opinion otherwise.
+// holds, and has no opinion otherwise. target must not be nil, which no
+// error is, and c must be one of the constants; Validate reports either.
 func Is(target error, c Class) Classifier {
 	return isRule{target, c}
 }
@@ -102,8 +179,18 @@ func (r isRule) String() string {
 	return fmt.Sprintf("classify.Is(%v, %s)", r.target, qualified(r.class))
 }
 
+// Validate reports a nil target or a class that is not one of the
+// constants.
+func (r isRule) Validate() error {
+	if r.target == nil {
+		return fmt.Errorf("%v: target is nil", r)
+	}
+	return checkClass(r, r.class)
+}
+
 // As returns a Classifier that classifies err as c when err's tree holds an
 // error of type E (as errors.AsType finds it), and has no opinion otherwise.
+// c must be one of the constants; Validate reports any other value.
 //
 //	classify.As[*net.OpError](classify.Transient)
 func As[E error](c Class) Classifier {
@@ -123,9 +210,14 @@ func (r asRule[E]) String() string {
 	return "classify.As[" + reflect.TypeFor[E]().String() + "](" + qualified(r.class) + ")"
 }
 
+// Validate reports a class that is not one of the constants.
+func (r asRule[E]) Validate() error { return checkClass(r, r.class) }
+
 // Match returns a Classifier that finds the first error of type E in err's
 // tree (as errors.AsType does) and returns f of it; it has no opinion when
-// there is none. f may return Unknown to decline, and must not be nil.
+// there is none. f may return Unknown to decline. f must not be nil:
+// Validate reports a nil f, and the Classifier then has no opinion on any
+// error.
 //
 //	classify.Match(func(e *pgconn.PgError) classify.Class {
 //		if e.Code == "55P03" { // lock_not_available
@@ -140,6 +232,9 @@ func Match[E error](f func(E) Class) Classifier {
 type matchRule[E error] struct{ f func(E) Class }
 
 func (r matchRule[E]) Classify(err error) Class {
+	if r.f == nil {
+		return Unknown
+	}
 	if e, ok := errors.AsType[E](err); ok {
 		return r.f(e)
 	}
@@ -148,6 +243,14 @@ func (r matchRule[E]) Classify(err error) Class {
 
 func (r matchRule[E]) String() string {
 	return "classify.Match[" + reflect.TypeFor[E]().String() + "](…)"
+}
+
+// Validate reports a nil function.
+func (r matchRule[E]) Validate() error {
+	if r.f == nil {
+		return fmt.Errorf("%v: function is nil", r)
+	}
+	return nil
 }
 
 // qualified returns c as Go code outside the package would name it.

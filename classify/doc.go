@@ -20,6 +20,13 @@
 // Python reflexio, opt-in. Every classifier in this package is safe for
 // concurrent use.
 //
+// [Validate] reports a classifier that cannot work: a nil one, a nil pointer
+// or function (such as a nil Func), an Is of a nil target, a Match of a nil
+// function, a class that is not one of the constants, or a Chain with such
+// a member. retry.Classifier calls it, so that such a classifier fails the
+// call before any attempt. A classifier that panics is not recovered: the
+// panic unwinds the call that asked it, as one in the operation does.
+//
 // # Markers
 //
 // The author of an operation who knows an error's class says so where the

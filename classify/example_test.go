@@ -251,3 +251,14 @@ func ExampleByTypeName() {
 	// write conflict       default Unknown  with names Concurrency
 	// invalid input        default Unknown  with names Unknown
 }
+
+func ExampleValidate() {
+	var rules classify.Func // never set
+	fmt.Println(classify.Validate(rules))
+	fmt.Println(classify.Validate(classify.Chain(classify.Is(nil, classify.Permanent), classify.Default())))
+	fmt.Println(classify.Validate(classify.Chain(rules, classify.Default()))) // Chain skips the nil Func
+	// Output:
+	// classify: classifier is a nil classify.Func
+	// classify.Is(<nil>, classify.Permanent): target is nil
+	// <nil>
+}

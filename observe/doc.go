@@ -57,6 +57,12 @@
 // [Multi] combines several subscribers into one, in order. [Slog] logs
 // events and [Recorder] keeps them.
 //
+// [Validate] reports a subscriber that cannot work: a nil one, a nil
+// pointer or function (such as a nil *Recorder), a Func of a nil function
+// or of a pointer event type, or a Multi with such a Func. retry.Subscribe
+// calls it, so that such a subscriber fails the call before any attempt.
+// KindsOf, Multi and Validate take any of them without panicking.
+//
 // # Selective subscribers and cost
 //
 // Building an event that nobody reads is waste, so a subscriber can say

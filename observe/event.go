@@ -53,8 +53,14 @@ type Info struct {
 	Cause error
 }
 
-// InfoOf returns what e has in common with every event.
-func InfoOf(e Event) Info { return e.info() }
+// InfoOf returns what e has in common with every event, or the zero Info
+// if e is nil.
+func InfoOf(e Event) Info {
+	if e == nil {
+		return Info{}
+	}
+	return e.info()
+}
 
 // Success is sent when an attempt succeeded; the call returns its value.
 type Success struct {

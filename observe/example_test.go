@@ -150,3 +150,14 @@ func ExampleSelective() {
 	// takes: retry
 	// rate limited: 2 transient: 1
 }
+
+func ExampleValidate() {
+	var rec *observe.Recorder // a pointer never set
+	fmt.Println(observe.Validate(rec))
+	fmt.Println(observe.Validate(observe.Func[observe.Retry](nil)))
+	fmt.Println(observe.Validate(observe.Multi(rec, observe.Slog(nil)))) // Multi skips the nil *Recorder
+	// Output:
+	// observe: subscriber is a nil *observe.Recorder
+	// observe.Func[observe.Retry]: function is nil
+	// <nil>
+}

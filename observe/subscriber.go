@@ -2,6 +2,7 @@ package observe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -37,16 +38,54 @@ type Selective interface {
 	Kinds() Set
 }
 
-// KindsOf returns the kinds that s takes: s.Kinds() if s is Selective, every
-// kind otherwise, none if s is nil.
+// KindsOf returns the kinds that s takes: s.Kinds() if s is Selective,
+// without values that are not kinds, every kind otherwise, none if s is nil
+// or a nil pointer or function, whose Handle would panic.
 func KindsOf(s Subscriber) Set {
-	switch s := s.(type) {
-	case nil:
+	if isNil(s) {
 		return 0
-	case Selective:
-		return s.Kinds()
+	}
+	if s, ok := s.(Selective); ok {
+		return s.Kinds() & All
 	}
 	return All
+}
+
+// validator is the optional interface through which subscribers report
+// that they cannot work.
+type validator interface{ Validate() error }
+
+// Validate reports a Subscriber that cannot work: a nil one, a nil pointer
+// or function (such as a nil *Recorder), whose Handle would panic, a Func of
+// a nil function or of a pointer event type, a Multi with such a Func among
+// its members, or whatever the Validate() error method of a subscriber of
+// your own reports. retry.Subscribe calls it, so that such a subscriber
+// fails the call before any attempt. It returns nil otherwise.
+//
+// Validate calls s's own Validate method, if it has one; a panic there is not
+// recovered.
+func Validate(s Subscriber) error {
+	switch {
+	case s == nil:
+		return errors.New("observe: subscriber is nil")
+	case isNil(s):
+		return fmt.Errorf("observe: subscriber is a nil %T", s)
+	}
+	if v, ok := s.(validator); ok {
+		return v.Validate()
+	}
+	return nil
+}
+
+// isNil reports whether v holds a nil pointer or a nil function: a typed
+// nil, which is not == nil as an interface, and whose methods would
+// typically panic.
+func isNil(v any) bool {
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.UnsafePointer:
+		return r.IsNil()
+	}
+	return v == nil
 }
 
 // Func returns a Subscriber that calls f with every event of type E, and
@@ -56,22 +95,23 @@ func KindsOf(s Subscriber) Set {
 //	retries := observe.Func(func(e observe.Retry) { … })
 //	all := observe.Func(func(e observe.Event) { … })
 //
-// The Subscriber is safe for concurrent use if f is. Func panics if f is
-// nil or if E is a pointer type such as *Retry: events are sent as values,
-// so a pointer subscriber would never be called.
+// The Subscriber is safe for concurrent use if f is. f must not be nil, and
+// E must not be a pointer type such as *Retry: events are sent as values, so
+// a pointer subscriber would never be called. Either way the Subscriber
+// takes no event, and Validate, which retry.Subscribe calls, reports it.
 func Func[E Event](f func(E)) Subscriber {
-	if f == nil {
-		panic("observe: Func of a nil function")
-	}
 	kinds := All
-	switch t := reflect.TypeFor[E](); t.Kind() {
+	switch reflect.TypeFor[E]().Kind() {
 	case reflect.Interface:
 		// Every event that implements E; Handle checks which ones do.
 	case reflect.Pointer:
-		panic("observe: Func[" + t.String() + "]: events are sent as values; use Func[" + t.Elem().String() + "]")
+		kinds = 0 // Validate reports it
 	default:
 		var zero E
 		kinds = SetOf(zero.Kind())
+	}
+	if f == nil {
+		kinds = 0 // Validate reports it
 	}
 	return funcSubscriber[E]{f, kinds}
 }
@@ -82,9 +122,20 @@ type funcSubscriber[E Event] struct {
 }
 
 func (s funcSubscriber[E]) Handle(_ context.Context, e Event) {
-	if e, ok := e.(E); ok {
+	if e, ok := e.(E); ok && s.f != nil {
 		s.f(e)
 	}
+}
+
+// Validate reports a pointer event type or a nil function.
+func (s funcSubscriber[E]) Validate() error {
+	if t := reflect.TypeFor[E](); t.Kind() == reflect.Pointer {
+		return fmt.Errorf("%v: events are sent as values; use Func[%v]", s, t.Elem())
+	}
+	if s.f == nil {
+		return fmt.Errorf("%v: function is nil", s)
+	}
+	return nil
 }
 
 func (s funcSubscriber[E]) Kinds() Set { return s.kinds }
@@ -96,15 +147,24 @@ func (s funcSubscriber[E]) String() string {
 }
 
 // Multi returns a Subscriber that passes each event to every one of subs, in
-// order, each receiving only the kinds it takes. Nil members are skipped. The
-// Subscriber takes the union of its members' kinds, so the retry loop still
-// builds no event that no member takes.
+// order, each receiving only the kinds it takes. Nil members are skipped:
+// nil itself, and a nil pointer or function of any type, such as a nil
+// *Recorder. A member that Validate reports otherwise, such as a Func of a
+// nil function, makes Validate report the Multi. The Subscriber takes the
+// union of its members' kinds, so the retry loop still builds no event that
+// no member takes.
 //
 // retry.Subscribe fans out by itself; Multi is for building one Subscriber
 // out of several, to be passed around as one.
 func Multi(subs ...Subscriber) Subscriber {
 	m := multi{}
 	for _, s := range subs {
+		if isNil(s) {
+			continue
+		}
+		if err := Validate(s); err != nil && m.err == nil {
+			m.err = err
+		}
 		k := KindsOf(s)
 		if k == 0 { // nil, or takes nothing
 			continue
@@ -123,6 +183,7 @@ type member struct {
 type multi struct {
 	subs  []member
 	kinds Set
+	err   error // what Validate reported about the first faulty member
 }
 
 func (m multi) Handle(ctx context.Context, e Event) {
@@ -135,6 +196,9 @@ func (m multi) Handle(ctx context.Context, e Event) {
 }
 
 func (m multi) Kinds() Set { return m.kinds }
+
+// Validate reports the first member that Validate reports, unchanged.
+func (m multi) Validate() error { return m.err }
 
 // String lists the members, such as "observe.Multi(observe.Slog(…), *observe.Recorder)".
 func (m multi) String() string {

@@ -2,7 +2,6 @@ package observe_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -116,32 +115,51 @@ func TestFuncOfEventTakesEveryEvent(t *testing.T) {
 	}
 }
 
-func TestFuncPanicsEarly(t *testing.T) {
+// Func of a nil function or of a pointer event type used to panic when it
+// was made; it now takes no event, never calls anything, and Validate, which
+// retry.Subscribe calls, says why.
+func TestFuncInvalid(t *testing.T) {
 	tests := []struct {
 		name string
-		f    func()
+		f    func() observe.Subscriber
 		want string
 	}{
 		{
 			"nil function",
-			func() { observe.Func[observe.Retry](nil) },
-			"observe: Func of a nil function",
+			func() observe.Subscriber { return observe.Func[observe.Retry](nil) },
+			"observe.Func[observe.Retry]: function is nil",
+		},
+		{
+			"nil function of every event",
+			func() observe.Subscriber { return observe.Func[observe.Event](nil) },
+			"observe.Func[observe.Event]: function is nil",
 		},
 		{
 			"pointer event type",
-			func() { observe.Func(func(*observe.Retry) {}) },
-			"observe: Func[*observe.Retry]: events are sent as values; use Func[observe.Retry]",
+			func() observe.Subscriber { return observe.Func(func(*observe.Retry) {}) },
+			"observe.Func[*observe.Retry]: events are sent as values; use Func[observe.Retry]",
+		},
+		{
+			"nil function of a pointer event type",
+			func() observe.Subscriber { return observe.Func[*observe.Retry](nil) },
+			"observe.Func[*observe.Retry]: events are sent as values; use Func[observe.Retry]",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			defer func() {
-				got := fmt.Sprint(recover())
-				if got != tt.want {
-					t.Errorf("panic = %q; want %q", got, tt.want)
+				if p := recover(); p != nil {
+					t.Errorf("panic: %v; want none", p)
 				}
 			}()
-			tt.f()
+			s := tt.f()
+			if err := observe.Validate(s); err == nil || err.Error() != tt.want {
+				t.Errorf("Validate(%v) = %v; want %s", s, err, tt.want)
+			}
+			if k := observe.KindsOf(s); k != 0 {
+				t.Errorf("KindsOf(%v) = %v; want 0", s, k)
+			}
+			handleAll(s) // calls nothing, panics not
 		})
 	}
 }

@@ -57,8 +57,23 @@
 // costs no more than a call without options, and one that passes it first,
 // followed by overrides, pays only for the overrides. A bundle that follows
 // other options is applied again at each call. An invalid option fails the call with an
-// error that names it (matching [ErrInvalidOption]) before the operation is
-// ever called.
+// error that names it and its value (matching [ErrInvalidOption]) before the
+// operation is ever called, wherever it sits in nested bundles. Invalid are:
+// a nil option or a nil *[Budget]; a number outside its range (each option
+// says which, such as MaxAttempts(0)); a class that is not one of the
+// constants, or Permanent where a retry is meant; a classifier, strategy or
+// subscriber that is nil, or a nil pointer or function in the interface
+// (such as a nil classify.Func or a nil *observe.Recorder), or that
+// classify.Validate, backoff.Validate or observe.Validate reports, as they
+// do a Cap of nil or an observe.Func of nil. When such a Validate method of
+// your own reports an error, errors.Is and errors.As find it in the error of
+// the call.
+//
+// No value given to an option makes Do panic, but for a *rand.Rand made with
+// a nil Source (see [Rand]), which cannot be told from a good one. Nor can
+// the code you give an option be checked up front: a classifier, strategy,
+// subscriber or Validate method of yours that panics unwinds Do, as a panic
+// in the operation does.
 //
 // # Errors
 //
@@ -129,5 +144,6 @@
 // other packages of this module are safe to share across goroutines. Each
 // call of Do keeps its state on its own and leaves no goroutine or timer
 // behind when it returns, however it returns: success, giving up,
-// cancellation, or a panic in the operation, which Do does not recover.
+// cancellation, or a panic in the operation, or in a classifier, strategy
+// or subscriber, which Do does not recover.
 package retry

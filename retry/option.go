@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -35,8 +36,9 @@ type Option interface {
 // whose only option is a bundle, or that starts with one, costs no more than
 // a call with no options (plus whatever follows the bundle). An invalid
 // member makes every call that uses the bundle fail with its error before
-// any attempt, and so does a nil member, most likely a variable read before
-// it was set.
+// any attempt, and so does a nil member or a nil *Budget, most likely a
+// variable read before it was set. Options never panics; Options() and
+// Options(nil...) are a bundle of nothing.
 func Options(opts ...Option) Option {
 	b := &bundle{}
 	b.self = b
@@ -46,6 +48,14 @@ func Options(opts ...Option) Option {
 			if b.err == nil {
 				b.err = &optionError{option: "Options", reason: "option " + strconv.Itoa(i) + " is nil"}
 			}
+		case *Budget:
+			if o == nil {
+				if b.err == nil {
+					b.err = &optionError{option: "Options", reason: "option " + strconv.Itoa(i) + " is a nil *retry.Budget"}
+				}
+				continue // kept out, as it cannot even print itself
+			}
+			b.opts = append(b.opts, o)
 		case *bundle:
 			if b.err == nil {
 				b.err = o.err
@@ -80,13 +90,17 @@ func (b *bundle) String() string {
 	return "Options(" + join(b.opts) + ")"
 }
 
-func join[T interface{ String() string }](xs []T) string {
+// join prints opts separated by commas. It prints through fmt, which
+// recovers a panic in the String method of an option of another type that
+// embeds a nil Option: the call fails for that option, and printing the
+// bundle must not panic.
+func join(opts []Option) string {
 	var s strings.Builder
-	for i, x := range xs {
+	for i, o := range opts {
 		if i > 0 {
 			s.WriteString(", ")
 		}
-		s.WriteString(x.String())
+		fmt.Fprint(&s, o)
 	}
 	return s.String()
 }
@@ -160,6 +174,10 @@ func applyOne(c *config, i int, o Option) {
 	case random:
 		o.apply(c)
 	case *Budget:
+		if o == nil {
+			c.fail("", "option "+strconv.Itoa(i)+" is a nil *retry.Budget")
+			return
+		}
 		o.apply(c)
 	case noBudget:
 		o.apply(c)

@@ -3,6 +3,7 @@ package retry
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -173,6 +174,13 @@ func (o attemptTimeout) apply(c *config) {
 //
 //	retry.Classifier(classify.Chain(myRules, classify.Default()))
 //
+// cl must not be nil, a nil pointer or a nil function (such as a nil
+// classify.Func), and classify.Validate must accept it: it reports, among
+// others, a classify.Match of a nil function and a class that is not one
+// of the constants, also inside a classify.Chain. A classifier that panics
+// is not recovered: the panic unwinds Do, as one in the operation does. A
+// class it invents is read as Unknown.
+//
 // Default: classify.Default().
 func Classifier(cl classify.Classifier) Option { return classifier{cl} }
 
@@ -185,11 +193,26 @@ func (o classifier) apply(c *config) {
 		c.fail(o.String(), "classifier is nil")
 		return
 	}
+	// Validate reports typed nils too: tell them apart only when it fails,
+	// so that a valid classifier pays for one check.
+	if err := classify.Validate(o.cl); err != nil {
+		if isNil(o.cl) {
+			c.fail(o.String(), "classifier is a nil "+typeName(o.cl))
+			return
+		}
+		// err names the classifier and its bad value: name only the option.
+		c.failWith("Classifier", err)
+		return
+	}
 	c.classifier = o.cl
 }
 
 // Backoff sets the strategy that decides the wait before each retry, for
-// every class that BackoffFor does not give a strategy of its own.
+// every class that BackoffFor does not give a strategy of its own. s must
+// not be nil, a nil pointer or a nil function (such as a nil backoff.Func),
+// and backoff.Validate must accept it, decorators and all. A strategy that
+// panics is not recovered: the panic unwinds Do, as one in the operation
+// does. A negative delay is taken as zero.
 //
 // Default: backoff.DecorrelatedJitter(250*time.Millisecond, 30*time.Second).
 func Backoff(s backoff.Strategy) Option { return strategy{all: true, s: s} }
@@ -200,7 +223,8 @@ func Backoff(s backoff.Strategy) Option { return strategy{all: true, s: s} }
 //
 //	retry.BackoffFor(classify.RateLimit, backoff.DecorrelatedJitter(time.Second, time.Minute))
 //
-// c must not be Permanent, which is never retried.
+// c must be one of the constants of package classify but Permanent, which
+// is never retried, and s must be valid as for Backoff.
 //
 // Default: none; every class uses the strategy of Backoff.
 func BackoffFor(c classify.Class, s backoff.Strategy) Option { return strategy{class: c, s: s} }
@@ -227,7 +251,13 @@ func (o strategy) apply(c *config) {
 	case !o.all && int(o.class) >= classify.NumClasses:
 		c.fail(o.String(), "not a class")
 	default:
+		// Validate reports typed nils too: tell them apart only when it
+		// fails, so that a valid strategy pays for one check.
 		if err := backoff.Validate(o.s); err != nil {
+			if isNil(o.s) {
+				c.fail(o.String(), "strategy is a nil "+typeName(o.s))
+				return
+			}
 			// err names the strategy and its bad value: name only the option.
 			label := "Backoff"
 			if !o.all {
@@ -288,6 +318,9 @@ func (o name) apply(c *config) { c.name = string(o) }
 // Subscribe adds subscribers that receive the call's events. Subscribers
 // add up across options and bundles; each receives only the kinds it takes
 // (see observe.Selective), and a call that nobody observes builds no event.
+// No subscriber may be nil, a nil pointer (such as a nil *observe.Recorder)
+// or a nil function, and observe.Validate must accept each: it reports, for
+// one, an observe.Func of a nil function.
 //
 // Default: none.
 func Subscribe(subs ...observe.Subscriber) Option {
@@ -302,7 +335,7 @@ func (o subscribe) String() string {
 		if i > 0 {
 			s += ", "
 		}
-		if str, ok := sub.(fmt.Stringer); ok {
+		if str, ok := sub.(fmt.Stringer); ok && !isNil(sub) {
 			s += str.String()
 		} else {
 			s += fmt.Sprintf("%T", sub)
@@ -320,6 +353,15 @@ func (o subscribe) apply(c *config) {
 			c.fail(o.String(), "subscriber "+strconv.Itoa(i)+" is nil")
 			return
 		}
+		if err := observe.Validate(s); err != nil {
+			if isNil(s) {
+				c.fail(o.String(), "subscriber "+strconv.Itoa(i)+" is a nil "+typeName(s))
+				return
+			}
+			// err names the subscriber and its bad value.
+			c.failWith("Subscribe", err)
+			return
+		}
 		k := observe.KindsOf(s)
 		subs = append(subs, subscriber{s, k})
 		c.kinds |= k
@@ -330,6 +372,9 @@ func (o subscribe) apply(c *config) {
 // Rand sets the source of the random draws that jittered strategies use,
 // for tests and simulations that want the same delays on every run. A
 // *rand.Rand is not safe for concurrent use: give each goroutine its own.
+// r must not be nil. A *rand.Rand made by rand.New with a nil Source cannot
+// be told apart: its first draw panics, after the first failure, as any use
+// of it would.
 //
 // Default: math/rand/v2's global source, fast and safe for concurrent use.
 func Rand(r *rand.Rand) Option { return random{r: r} }
@@ -348,3 +393,18 @@ func (o random) apply(c *config) {
 	}
 	c.rand = o.r
 }
+
+// isNil reports whether v holds a nil pointer or a nil function: a typed
+// nil, which is not == nil as an interface, and whose methods would
+// typically panic far from the option that let it in.
+func isNil(v any) bool {
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.UnsafePointer:
+		return r.IsNil()
+	}
+	return v == nil
+}
+
+// typeName returns the name of v's type, as Go code outside its package
+// writes it.
+func typeName(v any) string { return reflect.TypeOf(v).String() }
