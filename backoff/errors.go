@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/reflexio-go/reflexio/internal/typednil"
 )
 
 // errNilStrategy is what Validate reports about a nil Strategy.
@@ -39,7 +41,7 @@ func validateInner[D fmt.Stringer](d D, s Strategy) error {
 	if s == nil {
 		return invalid(d, "strategy is nil")
 	}
-	if _, ok := s.(Func); !ok && isNil(s) {
+	if _, ok := s.(Func); !ok && typednil.Is(s) {
 		return invalid(d, "strategy is a nil %T", s)
 	}
 	return Validate(s)

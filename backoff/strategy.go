@@ -2,8 +2,9 @@ package backoff
 
 import (
 	"fmt"
-	"reflect"
 	"time"
+
+	"github.com/reflexio-go/reflexio/internal/typednil"
 
 	"github.com/reflexio-go/reflexio/classify"
 )
@@ -126,22 +127,11 @@ func Validate(s Strategy) error {
 	case jittered:
 		return s.Validate()
 	}
-	if isNil(s) {
+	if typednil.Is(s) {
 		return fmt.Errorf("backoff: strategy is a nil %T", s)
 	}
 	if v, ok := s.(validator); ok {
 		return v.Validate()
 	}
 	return nil
-}
-
-// isNil reports whether v holds a nil pointer or a nil function: a typed
-// nil, which is not == nil as an interface, and whose methods would
-// typically panic.
-func isNil(v any) bool {
-	switch r := reflect.ValueOf(v); r.Kind() {
-	case reflect.Pointer, reflect.Func, reflect.UnsafePointer:
-		return r.IsNil()
-	}
-	return v == nil
 }

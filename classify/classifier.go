@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/reflexio-go/reflexio/internal/typednil"
 )
 
 // A Classifier maps an error to its Class.
@@ -56,24 +58,13 @@ func Validate(c Classifier) error {
 	switch {
 	case c == nil:
 		return errors.New("classify: classifier is nil")
-	case isNil(c):
+	case typednil.Is(c):
 		return fmt.Errorf("classify: classifier is a nil %T", c)
 	}
 	if v, ok := c.(validator); ok {
 		return v.Validate()
 	}
 	return nil
-}
-
-// isNil reports whether v holds a nil pointer or a nil function: a typed
-// nil, which is not == nil as an interface, and whose methods would
-// typically panic.
-func isNil(v any) bool {
-	switch r := reflect.ValueOf(v); r.Kind() {
-	case reflect.Pointer, reflect.Func, reflect.UnsafePointer:
-		return r.IsNil()
-	}
-	return v == nil
 }
 
 // checkClass reports about the classifier r a class that is not one of the
@@ -114,7 +105,7 @@ func Chain(cs ...Classifier) Classifier {
 		case chain:
 			members = append(members, c...) // flatten: one level of calls
 		default:
-			if !isNil(c) { // also untyped nil
+			if !typednil.Is(c) { // also untyped nil
 				members = append(members, c)
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/reflexio-go/reflexio/internal/typednil"
 )
 
 // A Subscriber receives the events of the retry calls it is subscribed to
@@ -42,7 +44,7 @@ type Selective interface {
 // without values that are not kinds, every kind otherwise, none if s is nil
 // or a nil pointer or function, whose Handle would panic.
 func KindsOf(s Subscriber) Set {
-	if isNil(s) {
+	if typednil.Is(s) {
 		return 0
 	}
 	if s, ok := s.(Selective); ok {
@@ -68,24 +70,13 @@ func Validate(s Subscriber) error {
 	switch {
 	case s == nil:
 		return errors.New("observe: subscriber is nil")
-	case isNil(s):
+	case typednil.Is(s):
 		return fmt.Errorf("observe: subscriber is a nil %T", s)
 	}
 	if v, ok := s.(validator); ok {
 		return v.Validate()
 	}
 	return nil
-}
-
-// isNil reports whether v holds a nil pointer or a nil function: a typed
-// nil, which is not == nil as an interface, and whose methods would
-// typically panic.
-func isNil(v any) bool {
-	switch r := reflect.ValueOf(v); r.Kind() {
-	case reflect.Pointer, reflect.Func, reflect.UnsafePointer:
-		return r.IsNil()
-	}
-	return v == nil
 }
 
 // Func returns a Subscriber that calls f with every event of type E, and
@@ -159,7 +150,7 @@ func (s funcSubscriber[E]) String() string {
 func Multi(subs ...Subscriber) Subscriber {
 	m := multi{}
 	for _, s := range subs {
-		if isNil(s) {
+		if typednil.Is(s) {
 			continue
 		}
 		if err := Validate(s); err != nil && m.err == nil {

@@ -22,8 +22,8 @@ import (
 // zero value of T, whatever op returned alongside its error, and an *Error
 // that says why it gave up and keeps the last attempt's error:
 // errors.Is(err, ErrMaxAttempts) and errors.As(err, &yourErr) both work. An
-// invalid option or a nil op returns an error matching ErrInvalidOption
-// without calling op.
+// invalid option, a nil op or a nil ctx returns an error matching
+// ErrInvalidOption without calling op.
 //
 // A panic in op is not recovered: it unwinds through Do, which releases its
 // timer and contexts on the way.

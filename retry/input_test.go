@@ -391,3 +391,21 @@ func TestValidationAllocatesNothing(t *testing.T) {
 		t.Errorf("Do with a classifier and strategies of its own: %v allocs; want %v, as without options", got, base)
 	}
 }
+
+// A nil context fails the call with ErrInvalidOption, before any attempt,
+// rather than panicking in the loop.
+func TestNilContext(t *testing.T) {
+	called := false
+	//lint:ignore SA1012 the nil context is the test
+	_, err := retry.Do(nil, func(context.Context) (int, error) { called = true; return 1, nil }) //nolint:staticcheck
+	if !errors.Is(err, retry.ErrInvalidOption) || called {
+		t.Errorf("Do(nil, op) = %v (called: %v); want ErrInvalidOption, op not called", err, called)
+	}
+	if err == nil || !strings.Contains(err.Error(), "context is nil") {
+		t.Errorf("Do(nil, op) error = %v; want it to say the context is nil", err)
+	}
+	//lint:ignore SA1012 the nil context is the test
+	if err := retry.Run(nil, func(context.Context) error { called = true; return nil }); !errors.Is(err, retry.ErrInvalidOption) || called { //nolint:staticcheck
+		t.Errorf("Run(nil, op) = %v (called: %v); want ErrInvalidOption, op not called", err, called)
+	}
+}

@@ -12,6 +12,9 @@ import (
 // loop is the retry loop behind Do and Run. It is not generic, so that one
 // copy serves every result type.
 func loop(ctx context.Context, opts []Option, op func(context.Context) error) error {
+	if ctx == nil {
+		return &optionError{reason: "context is nil (pass context.Background() or context.TODO())"}
+	}
 	if cfg := resolved(opts); cfg != nil {
 		return start(ctx, cfg, op)
 	}

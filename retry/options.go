@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/reflexio-go/reflexio/internal/typednil"
+
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
@@ -196,7 +198,7 @@ func (o classifier) apply(c *config) {
 	// Validate reports typed nils too: tell them apart only when it fails,
 	// so that a valid classifier pays for one check.
 	if err := classify.Validate(o.cl); err != nil {
-		if isNil(o.cl) {
+		if typednil.Is(o.cl) {
 			c.fail(o.String(), "classifier is a nil "+typeName(o.cl))
 			return
 		}
@@ -254,7 +256,7 @@ func (o strategy) apply(c *config) {
 		// Validate reports typed nils too: tell them apart only when it
 		// fails, so that a valid strategy pays for one check.
 		if err := backoff.Validate(o.s); err != nil {
-			if isNil(o.s) {
+			if typednil.Is(o.s) {
 				c.fail(o.String(), "strategy is a nil "+typeName(o.s))
 				return
 			}
@@ -335,7 +337,7 @@ func (o subscribe) String() string {
 		if i > 0 {
 			s += ", "
 		}
-		if str, ok := sub.(fmt.Stringer); ok && !isNil(sub) {
+		if str, ok := sub.(fmt.Stringer); ok && !typednil.Is(sub) {
 			s += str.String()
 		} else {
 			s += fmt.Sprintf("%T", sub)
@@ -354,7 +356,7 @@ func (o subscribe) apply(c *config) {
 			return
 		}
 		if err := observe.Validate(s); err != nil {
-			if isNil(s) {
+			if typednil.Is(s) {
 				c.fail(o.String(), "subscriber "+strconv.Itoa(i)+" is a nil "+typeName(s))
 				return
 			}
@@ -392,17 +394,6 @@ func (o random) apply(c *config) {
 		return
 	}
 	c.rand = o.r
-}
-
-// isNil reports whether v holds a nil pointer or a nil function: a typed
-// nil, which is not == nil as an interface, and whose methods would
-// typically panic far from the option that let it in.
-func isNil(v any) bool {
-	switch r := reflect.ValueOf(v); r.Kind() {
-	case reflect.Pointer, reflect.Func, reflect.UnsafePointer:
-		return r.IsNil()
-	}
-	return v == nil
 }
 
 // typeName returns the name of v's type, as Go code outside its package
