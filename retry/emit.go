@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
 )
 
@@ -18,40 +17,45 @@ func (r *run) emit(ctx context.Context, e observe.Event) {
 	}
 }
 
-// stopKinds maps each reason to the kind of the event that tells of it.
-var stopKinds = map[error]observe.Kind{
-	ErrPermanent:          observe.KindPermanentFailure,
-	ErrMaxAttempts:        observe.KindMaxAttemptsExceeded,
-	ErrMaxUnknownAttempts: observe.KindMaxUnknownAttemptsExceeded,
-	ErrMaxClassAttempts:   observe.KindMaxClassAttemptsExceeded,
-	ErrDeadline:           observe.KindDeadlineExceeded,
-	ErrCancelled:          observe.KindCancelled,
-	ErrBudgetExhausted:    observe.KindBudgetExhausted,
+// tell sends the event of kind about f, the failure it follows (or, for
+// Success, only its time), to every subscriber that takes kind. cause is
+// the call's Cause, for the events that end it.
+func (r *run) tell(ctx context.Context, kind observe.Kind, f failure, cause error) {
+	r.emit(ctx, event(kind, observe.Info{
+		Operation: r.cfg.name,
+		Attempt:   r.attempt,
+		Elapsed:   f.now.Sub(r.start),
+		Failed:    f.last != nil,
+		Class:     f.class,
+		Err:       f.last,
+		Delay:     f.delay,
+		Cause:     cause,
+	}, r.hint))
 }
 
-// emitStop sends the event that tells why the call stopped, if a subscriber
-// takes it; otherwise it builds nothing.
-func (r *run) emitStop(ctx context.Context, reason, last error, class classify.Class, delay time.Duration, cause error, now time.Time) {
-	if r.cfg.kinds == 0 || !r.cfg.kinds.Has(stopKinds[reason]) {
-		return
+// event builds the event of kind from what every event has in common, and
+// hint, the server's hint that a Retry carries. It is the one place where
+// the loop's events are made.
+func event(kind observe.Kind, i observe.Info, hint time.Duration) observe.Event {
+	switch kind {
+	case observe.KindSuccess:
+		return observe.Success{Operation: i.Operation, Attempt: i.Attempt, Elapsed: i.Elapsed}
+	case observe.KindRetry:
+		return observe.Retry{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Delay: i.Delay, RetryAfter: hint, Elapsed: i.Elapsed}
+	case observe.KindPermanentFailure:
+		return observe.PermanentFailure{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Elapsed: i.Elapsed}
+	case observe.KindMaxAttemptsExceeded:
+		return observe.MaxAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Elapsed: i.Elapsed}
+	case observe.KindMaxUnknownAttemptsExceeded:
+		return observe.MaxUnknownAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Elapsed: i.Elapsed}
+	case observe.KindMaxClassAttemptsExceeded:
+		return observe.MaxClassAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Elapsed: i.Elapsed}
+	case observe.KindDeadlineExceeded:
+		return observe.DeadlineExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Delay: i.Delay, Cause: i.Cause, Elapsed: i.Elapsed}
+	case observe.KindBudgetExhausted:
+		return observe.BudgetExhausted{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Delay: i.Delay, Elapsed: i.Elapsed}
+	case observe.KindCancelled:
+		return observe.Cancelled{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Cause: i.Cause, Elapsed: i.Elapsed}
 	}
-	op, n, elapsed := r.cfg.name, r.attempt, now.Sub(r.start)
-	var e observe.Event
-	switch reason {
-	case ErrPermanent:
-		e = observe.PermanentFailure{Operation: op, Attempt: n, Class: class, Err: last, Elapsed: elapsed}
-	case ErrMaxAttempts:
-		e = observe.MaxAttemptsExceeded{Operation: op, Attempt: n, Class: class, Err: last, Elapsed: elapsed}
-	case ErrMaxUnknownAttempts:
-		e = observe.MaxUnknownAttemptsExceeded{Operation: op, Attempt: n, Class: class, Err: last, Elapsed: elapsed}
-	case ErrMaxClassAttempts:
-		e = observe.MaxClassAttemptsExceeded{Operation: op, Attempt: n, Class: class, Err: last, Elapsed: elapsed}
-	case ErrDeadline:
-		e = observe.DeadlineExceeded{Operation: op, Attempt: n, Class: class, Err: last, Delay: delay, Cause: cause, Elapsed: elapsed}
-	case ErrBudgetExhausted:
-		e = observe.BudgetExhausted{Operation: op, Attempt: n, Class: class, Err: last, Delay: delay, Elapsed: elapsed}
-	case ErrCancelled:
-		e = observe.Cancelled{Operation: op, Attempt: n, Class: class, Err: last, Cause: cause, Elapsed: elapsed}
-	}
-	r.emit(ctx, e)
+	panic("retry: no event of kind " + kind.String()) // every ending has a kind above
 }

@@ -43,7 +43,7 @@ func start(ctx context.Context, cfg *config, op func(context.Context) error) err
 		}
 	}
 	if ctx.Err() != nil {
-		return r.stopDone(ctx, nil, classify.Unknown)
+		return r.stop(ctx, contextEnding(ctx), failure{})
 	}
 	parent := ctx
 	if cfg.deadline > 0 && cfg.clock == nil {
@@ -104,86 +104,94 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		r.attempt++
 		err, timedOut := r.call(layer, op)
 		if err == nil {
-			if b := r.cfg.budget; b != nil {
-				b.succeed()
-			}
-			if r.cfg.kinds.Has(observe.KindSuccess) {
-				r.emit(ctx, observe.Success{Operation: r.cfg.name, Attempt: r.attempt, Elapsed: r.now().Sub(r.start)})
-			}
-			return nil
+			return r.succeed(ctx)
 		}
-		last := classify.Strip(err)
-		if ctx.Err() != nil {
-			return r.stopDone(ctx, last, r.classify(err, false))
-		}
-		var now time.Time // zero: nobody needs it
-		if r.attempt == 1 {
-			if r.cfg.maxRetryTime > 0 {
-				now = r.now()
-				r.joinDeadline(now.Add(r.cfg.maxRetryTime))
-			}
-			if d, ok := ctx.Deadline(); ok {
-				r.joinDeadline(d)
-			}
-		}
-		if now.IsZero() && (!r.deadline.IsZero() || r.cfg.kinds != 0) {
-			now = r.now()
-		}
-		class := r.classify(err, timedOut)
-		if layer.gaveUp.Load() {
-			// A loop nested in the attempt retried and gave up: retry at
-			// one layer.
-			class = classify.Permanent
-		}
-		if timedOut && r.pastDeadline(now) {
-			// The attempt's context ended at the call's deadline, not its
-			// own timeout.
-			return r.stopDeadline(ctx, last, class, 0, now)
-		}
-		r.counts[class]++
-		if class == classify.Permanent {
-			return r.stop(ctx, ErrPermanent, last, class, now)
-		}
-		if r.attempt >= r.cfg.maxAttempts {
-			return r.stop(ctx, ErrMaxAttempts, last, class, now)
-		}
-		if n := r.cfg.classCaps[class]; n > 0 && r.counts[class] >= n {
-			if class == classify.Unknown {
-				return r.stop(ctx, ErrMaxUnknownAttempts, last, class, now)
-			}
-			return r.stop(ctx, ErrMaxClassAttempts, last, class, now)
-		}
-
-		delay := r.delay(err, class, now)
-		if !r.fits(delay, now) {
-			return r.stopDeadline(ctx, last, class, delay, now)
-		}
-		if b := r.cfg.budget; b != nil && !b.spend() {
-			r.emitStop(ctx, ErrBudgetExhausted, last, class, delay, nil, now)
-			return &Error{Reason: ErrBudgetExhausted, Attempts: r.attempt, Last: last, Class: class}
+		f, end, stop := r.judge(ctx, err, timedOut, layer.gaveUp.Load())
+		if stop {
+			return r.stop(ctx, end, f)
 		}
 		if r.cfg.kinds.Has(observe.KindRetry) {
-			r.emit(ctx, observe.Retry{
-				Operation: r.cfg.name, Attempt: r.attempt, Class: class, Err: last,
-				Delay: delay, RetryAfter: r.hint, Elapsed: now.Sub(r.start),
-			})
+			r.tell(ctx, observe.KindRetry, f, nil)
 		}
-		if delay > 0 && !r.wait(ctx, delay) {
-			return r.stopDone(ctx, last, class)
+		if f.delay > 0 && !r.wait(ctx, f.delay) {
+			return r.stop(ctx, contextEnding(ctx), failure{last: f.last, class: f.class})
 		}
 		// Time passes in the wait, and in subscribers even without one: no
-		// attempt starts after the deadline. Without either, now is still
-		// now, and fits has just checked it.
-		if !r.deadline.IsZero() && (delay > 0 || r.cfg.kinds.Has(observe.KindRetry)) {
+		// attempt starts after the deadline. Without either, the time is
+		// still f.now, and judge has just checked it.
+		if !r.deadline.IsZero() && (f.delay > 0 || r.cfg.kinds.Has(observe.KindRetry)) {
 			if now := r.now(); r.pastDeadline(now) {
-				return r.stopDeadline(ctx, last, class, 0, now)
+				return r.stop(ctx, endDeadline, failure{last: f.last, class: f.class, now: now})
 			}
 		}
-		r.prev = delay
+		r.prev = f.delay
 		if ctx.Err() != nil { // no attempt starts after ctx is done
-			return r.stopDone(ctx, last, class)
+			return r.stop(ctx, contextEnding(ctx), failure{last: f.last, class: f.class})
 		}
 	}
+}
+
+// succeed ends the call after an attempt that succeeded.
+func (r *run) succeed(ctx context.Context) error {
+	if b := r.cfg.budget; b != nil {
+		b.succeed()
+	}
+	if r.cfg.kinds.Has(observe.KindSuccess) {
+		r.tell(ctx, observe.KindSuccess, failure{now: r.now()}, nil)
+	}
+	return nil
+}
+
+// judge decides what follows the attempt that failed with err: whether
+// the call stops, and how, or the wait before the next attempt. Its checks
+// come in the order of precedence that the package documentation gives.
+// timedOut reports that the attempt's own timeout ended it, gaveUp that a
+// loop nested in it gave up (retry at one layer).
+func (r *run) judge(ctx context.Context, err error, timedOut, gaveUp bool) (f failure, end ending, stop bool) {
+	f.last = classify.Strip(err)
+	if ctx.Err() != nil {
+		f.class = r.classify(err, false)
+		return f, contextEnding(ctx), true
+	}
+	if r.attempt == 1 {
+		if r.cfg.maxRetryTime > 0 {
+			f.now = r.now()
+			r.joinDeadline(f.now.Add(r.cfg.maxRetryTime))
+		}
+		if d, ok := ctx.Deadline(); ok {
+			r.joinDeadline(d)
+		}
+	}
+	if f.now.IsZero() && (!r.deadline.IsZero() || r.cfg.kinds != 0) {
+		f.now = r.now()
+	}
+	f.class = r.classify(err, timedOut)
+	if gaveUp {
+		f.class = classify.Permanent
+	}
+	if timedOut && r.pastDeadline(f.now) {
+		// The attempt ran past the deadline, until its own timeout.
+		return f, endDeadline, true
+	}
+	r.counts[f.class]++
+	switch n := r.cfg.classCaps[f.class]; {
+	case f.class == classify.Permanent:
+		return f, endPermanent, true
+	case r.attempt >= r.cfg.maxAttempts:
+		return f, endMaxAttempts, true
+	case n > 0 && r.counts[f.class] >= n && f.class == classify.Unknown:
+		return f, endUnknownCap, true
+	case n > 0 && r.counts[f.class] >= n:
+		return f, endClassCap, true
+	}
+	f.delay = r.delay(err, f.class, f.now)
+	if !r.fits(f.delay, f.now) {
+		return f, endDeadline, true
+	}
+	if b := r.cfg.budget; b != nil && !b.spend() {
+		return f, endBudget, true
+	}
+	return f, ending{}, false
 }
 
 // call runs one attempt. timedOut reports that the attempt's own context
@@ -304,36 +312,4 @@ func (r *run) now() time.Time {
 		return c.base
 	}
 	return c.base.Add(time.Since(c.base))
-}
-
-// stop ends the call with reason, after the attempt that failed with last.
-func (r *run) stop(ctx context.Context, reason, last error, class classify.Class, now time.Time) error {
-	r.emitStop(ctx, reason, last, class, 0, nil, now)
-	return &Error{Reason: reason, Attempts: r.attempt, Last: last, Class: class}
-}
-
-// stopDeadline ends the call because time ran out, or would before a wait of
-// delay ended. If the time of Deadline has passed, the cause says so, as it
-// does when the context of the attempts ends at that time.
-func (r *run) stopDeadline(ctx context.Context, last error, class classify.Class, delay time.Duration, now time.Time) error {
-	var cause error
-	if d := r.cfg.deadline; d > 0 && now.Sub(r.start) >= d {
-		cause = deadlineCause(d)
-	}
-	r.emitStop(ctx, ErrDeadline, last, class, delay, cause, now)
-	return &Error{Reason: ErrDeadline, Attempts: r.attempt, Last: last, Class: class, Cause: cause}
-}
-
-// stopDone ends the call because ctx is done: ErrDeadline if its deadline
-// passed, ErrCancelled otherwise. Both keep context.Cause(ctx).
-func (r *run) stopDone(ctx context.Context, last error, class classify.Class) error {
-	reason := ErrCancelled
-	if ctx.Err() == context.DeadlineExceeded {
-		reason = ErrDeadline
-	}
-	cause := context.Cause(ctx)
-	if r.cfg.kinds != 0 {
-		r.emitStop(ctx, reason, last, class, 0, cause, r.now())
-	}
-	return &Error{Reason: reason, Attempts: r.attempt, Last: last, Class: class, Cause: cause}
 }
