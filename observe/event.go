@@ -69,6 +69,13 @@ type Success struct {
 	Elapsed   time.Duration
 }
 
+// Kind returns KindSuccess.
+func (Success) Kind() Kind { return KindSuccess }
+
+func (e Success) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed}
+}
+
 // Retry is sent when an attempt failed and another follows after Delay. No
 // Retry is sent after the last attempt: every Retry is followed by another
 // attempt, unless the context is done or the deadline passes before that
@@ -86,6 +93,13 @@ type Retry struct {
 	Elapsed    time.Duration
 }
 
+// Kind returns KindRetry.
+func (Retry) Kind() Kind { return KindRetry }
+
+func (e Retry) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Delay: e.Delay}
+}
+
 // PermanentFailure is sent when an attempt failed with a Permanent error;
 // the call ends.
 type PermanentFailure struct {
@@ -94,6 +108,13 @@ type PermanentFailure struct {
 	Class     classify.Class // always classify.Permanent
 	Err       error
 	Elapsed   time.Duration
+}
+
+// Kind returns KindPermanentFailure.
+func (PermanentFailure) Kind() Kind { return KindPermanentFailure }
+
+func (e PermanentFailure) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err}
 }
 
 // MaxAttemptsExceeded is sent when the last attempt allowed by
@@ -106,6 +127,13 @@ type MaxAttemptsExceeded struct {
 	Elapsed   time.Duration
 }
 
+// Kind returns KindMaxAttemptsExceeded.
+func (MaxAttemptsExceeded) Kind() Kind { return KindMaxAttemptsExceeded }
+
+func (e MaxAttemptsExceeded) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err}
+}
+
 // MaxUnknownAttemptsExceeded is sent when the last Unknown failure allowed by
 // retry.MaxUnknownAttempts happened; the call ends.
 type MaxUnknownAttemptsExceeded struct {
@@ -116,6 +144,13 @@ type MaxUnknownAttemptsExceeded struct {
 	Elapsed   time.Duration
 }
 
+// Kind returns KindMaxUnknownAttemptsExceeded.
+func (MaxUnknownAttemptsExceeded) Kind() Kind { return KindMaxUnknownAttemptsExceeded }
+
+func (e MaxUnknownAttemptsExceeded) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err}
+}
+
 // MaxClassAttemptsExceeded is sent when the last failure of its class
 // allowed by retry.MaxAttemptsFor happened; the call ends.
 type MaxClassAttemptsExceeded struct {
@@ -124,6 +159,13 @@ type MaxClassAttemptsExceeded struct {
 	Class     classify.Class
 	Err       error
 	Elapsed   time.Duration
+}
+
+// Kind returns KindMaxClassAttemptsExceeded.
+func (MaxClassAttemptsExceeded) Kind() Kind { return KindMaxClassAttemptsExceeded }
+
+func (e MaxClassAttemptsExceeded) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err}
 }
 
 // DeadlineExceeded is sent when the call ran out of time. Either the
@@ -145,6 +187,15 @@ type DeadlineExceeded struct {
 	Elapsed   time.Duration
 }
 
+// Kind returns KindDeadlineExceeded.
+func (DeadlineExceeded) Kind() Kind { return KindDeadlineExceeded }
+
+// A DeadlineExceeded has no Err when no attempt ran: then there is no failure to
+// tell of.
+func (e DeadlineExceeded) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: e.Err != nil, Class: e.Class, Err: e.Err, Delay: e.Delay, Cause: e.Cause}
+}
+
 // BudgetExhausted is sent when the retry budget that the call shares with
 // others (a retry.Budget) refused the retry it would have made: the client
 // side, not the server, ended the call, to keep the retries of everyone
@@ -157,6 +208,13 @@ type BudgetExhausted struct {
 	Err       error
 	Delay     time.Duration
 	Elapsed   time.Duration
+}
+
+// Kind returns KindBudgetExhausted.
+func (BudgetExhausted) Kind() Kind { return KindBudgetExhausted }
+
+func (e BudgetExhausted) info() Info {
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Delay: e.Delay}
 }
 
 // Cancelled is sent when the caller's context was done before the call
@@ -172,67 +230,11 @@ type Cancelled struct {
 	Elapsed   time.Duration
 }
 
-// Kind returns KindSuccess.
-func (Success) Kind() Kind { return KindSuccess }
-
-// Kind returns KindRetry.
-func (Retry) Kind() Kind { return KindRetry }
-
-// Kind returns KindPermanentFailure.
-func (PermanentFailure) Kind() Kind { return KindPermanentFailure }
-
-// Kind returns KindMaxAttemptsExceeded.
-func (MaxAttemptsExceeded) Kind() Kind { return KindMaxAttemptsExceeded }
-
-// Kind returns KindMaxUnknownAttemptsExceeded.
-func (MaxUnknownAttemptsExceeded) Kind() Kind { return KindMaxUnknownAttemptsExceeded }
-
-// Kind returns KindMaxClassAttemptsExceeded.
-func (MaxClassAttemptsExceeded) Kind() Kind { return KindMaxClassAttemptsExceeded }
-
-// Kind returns KindDeadlineExceeded.
-func (DeadlineExceeded) Kind() Kind { return KindDeadlineExceeded }
-
-// Kind returns KindBudgetExhausted.
-func (BudgetExhausted) Kind() Kind { return KindBudgetExhausted }
-
 // Kind returns KindCancelled.
 func (Cancelled) Kind() Kind { return KindCancelled }
 
-func (e Success) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed}
-}
-
-func (e Retry) info() Info {
-	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, e.Delay, nil}
-}
-
-func (e PermanentFailure) info() Info {
-	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, 0, nil}
-}
-
-func (e MaxAttemptsExceeded) info() Info {
-	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, 0, nil}
-}
-
-func (e MaxUnknownAttemptsExceeded) info() Info {
-	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, 0, nil}
-}
-
-func (e MaxClassAttemptsExceeded) info() Info {
-	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, 0, nil}
-}
-
-// A DeadlineExceeded or Cancelled has no Err when no attempt ran: then there
-// is no failure to tell of.
-func (e DeadlineExceeded) info() Info {
-	return Info{e.Operation, e.Attempt, e.Elapsed, e.Err != nil, e.Class, e.Err, e.Delay, e.Cause}
-}
-
-func (e BudgetExhausted) info() Info {
-	return Info{e.Operation, e.Attempt, e.Elapsed, true, e.Class, e.Err, e.Delay, nil}
-}
-
+// A Cancelled has no Err when no attempt ran: then there is no failure to
+// tell of.
 func (e Cancelled) info() Info {
-	return Info{e.Operation, e.Attempt, e.Elapsed, e.Err != nil, e.Class, e.Err, 0, e.Cause}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: e.Err != nil, Class: e.Class, Err: e.Err, Cause: e.Cause}
 }
