@@ -16,7 +16,7 @@ CORE    := ./retry ./retry/retryhttp ./classify ./backoff ./observe
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: fmt vet lint race api ## Check formatting, vet, staticcheck, every test of every module with the race detector (examples included), and the API.
+test: fmt vet lint race norace api ## Check formatting, vet, staticcheck, every test of every module with the race detector and without it (examples included), and the API.
 
 fmt: ## Fail if any Go file is not gofmt-formatted.
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard -- '*.go')); \
@@ -28,8 +28,27 @@ vet: ## Run go vet on every module.
 lint: ## Run staticcheck on every module.
 	@for m in $(MODULES); do (cd $$m && $(GO) run $(STATICCHECK) ./...) || exit 1; done
 
-race: ## Run every test and example of every module with the race detector.
-	@for m in $(MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+# WITH_PG makes the rest of a recipe's shell line run with REFLEXIO_PG_URL
+# set, for the tests of retry/retrypg against a real server: to the
+# caller's server, or to a throwaway one that it starts (.ci/pg.sh, which
+# installs PostgreSQL when run as root) and stops when the line ends. When
+# none can be started it says loudly which tests are skipped.
+WITH_PG = if [ -z "$$REFLEXIO_PG_URL" ]; then \
+		if pg_env=$$(bash .ci/pg.sh start); then \
+			eval "$$pg_env"; trap 'bash .ci/pg.sh stop "$$REFLEXIO_PG_DIR"' EXIT; \
+		else \
+			echo "*** make: no PostgreSQL server could be started (see above): the tests of retry/retrypg against a real server are SKIPPED ***"; \
+		fi; \
+	fi
+
+race: ## Run every test and example of every module with the race detector (against a throwaway PostgreSQL unless REFLEXIO_PG_URL is set).
+	@set -e; $(WITH_PG); \
+	for m in $(MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+
+.PHONY: norace
+norace: ## Run every test of every module without the race detector: the allocation tests skip under it, whose own allocations they would count.
+	@set -e; $(WITH_PG); \
+	for m in $(MODULES); do (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 
 .PHONY: api
 api: ## Fail if the API of the core packages changed incompatibly from its record in internal/apicheck/api (UPDATE=1 records the current API).
