@@ -2,6 +2,7 @@ package retry
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
@@ -91,3 +92,7 @@ func (c *config) random() float64 {
 	}
 	return rand.Float64()
 }
+
+// typeName returns the name of v's type, as Go code outside its package
+// writes it.
+func typeName(v any) string { return reflect.TypeOf(v).String() }
