@@ -130,7 +130,7 @@ func (b *Budget) apply(c *config) {
 	case b.err != "":
 		c.fail(b.String(), b.err)
 	default:
-		c.budget = b.self
+		c.budget = b.self // not b: see the note on escapes in applyOne
 	}
 }
 

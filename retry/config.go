@@ -21,7 +21,8 @@ const (
 	defaultBackoffCap         = 30 * time.Second
 )
 
-// config is a resolved set of options: what one call of Do runs with.
+// config is a resolved set of options: what one call of Do runs with. The
+// options' apply methods write it (see apply.go); the loop only reads it.
 type config struct {
 	name           string
 	maxAttempts    int
