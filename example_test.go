@@ -8,7 +8,6 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
-	"github.com/reflexio-go/reflexio/internal/shared"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 )
@@ -44,11 +43,23 @@ func (s *flakyUsers) Get(ctx context.Context, id int) (User, error) {
 	return User{ID: id, Name: "Ada"}, nil
 }
 
-// A typed retry with a bundle of options that another package exports
-// (shared.Idempotent: five attempts within 30s, jittered backoff, a retry
-// budget), overridden
-// at the call site, and a subscriber that prints each retry. The override of
-// Backoff keeps this example from waiting.
+// Idempotent is how a service retries the calls to its users service that
+// are safe to repeat: up to five attempts within 30 seconds, decorrelated
+// jitter, a longer backoff when the server says it is overloaded, and
+// retries bounded to a tenth of the traffic by a budget that every call of
+// the bundle shares. In a service it lives in a package of its own, which
+// every call site imports.
+var Idempotent = retry.Options(
+	retry.NewBudget(0.1, 10),
+	retry.MaxAttempts(5),
+	retry.Deadline(30*time.Second),
+	retry.Backoff(backoff.DecorrelatedJitter(100*time.Millisecond, 5*time.Second)),
+	retry.BackoffFor(classify.RateLimit, backoff.DecorrelatedJitter(time.Second, 20*time.Second)),
+)
+
+// A typed retry with a bundle of options stated once (Idempotent),
+// overridden at the call site, and a subscriber that prints each retry. The
+// override of Backoff keeps this example from waiting.
 func Example() {
 	users := &flakyUsers{failures: []error{&StatusError{503}, &StatusError{502}}}
 	printRetries := observe.Func(func(e observe.Retry) {
@@ -57,7 +68,7 @@ func Example() {
 
 	user, err := retry.Do(context.Background(),
 		func(ctx context.Context) (User, error) { return users.Get(ctx, 42) },
-		shared.Idempotent,
+		Idempotent,
 		retry.Backoff(backoff.Constant(0)),
 		retry.Name("users.get"),
 		retry.Subscribe(printRetries),

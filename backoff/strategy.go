@@ -10,6 +10,10 @@ import (
 )
 
 // Input is what a Strategy knows when it picks a delay.
+//
+// The zero Input is the first failed attempt, of class Unknown, with no
+// wait before it and a Random of 0: the strategies of this package answer
+// it as they answer Input{Attempt: 1}.
 type Input struct {
 	// Attempt is the number of the attempt that just failed, counting the
 	// first call as 1. The delay is the wait before attempt Attempt+1.
@@ -49,6 +53,10 @@ type Input struct {
 // Validate() error, which retry.Backoff and retry.BackoffFor call so that a
 // bad parameter fails the call with a clear error before any attempt.
 // Strategies of your own may implement it too.
+//
+// The zero value, a nil Strategy, has no delay to give: Validate reports
+// it, alone or inside a decorator such as Cap, so that retry.Backoff and
+// retry.BackoffFor reject it.
 type Strategy interface {
 	Delay(in Input) time.Duration
 }
@@ -58,6 +66,10 @@ type Strategy interface {
 // Input.Class. Its delays are whatever the function returns: nothing
 // bounds them, and the retry loop takes a negative one as zero. Wrap a Func
 // in Cap to bound it. The function must be safe for concurrent use.
+//
+// The zero value, a nil Func, prints as "backoff.Func(nil)" and would panic
+// if asked for a delay: Validate reports it, so that retry.Backoff and
+// retry.BackoffFor reject it.
 type Func func(in Input) time.Duration
 
 var _ Strategy = Func(nil)

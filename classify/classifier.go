@@ -22,6 +22,9 @@ import (
 // Validate() error, which Validate and retry.Classifier call, so that a bad
 // parameter fails a retry call with a clear error before any attempt.
 // Classifiers of your own may implement it too.
+//
+// The zero value, a nil Classifier, classifies nothing: Chain skips it,
+// and Validate reports it, so that retry.Classifier rejects it.
 type Classifier interface {
 	Classify(err error) Class
 }
@@ -77,8 +80,9 @@ func checkClass[R fmt.Stringer](r R, c Class) error {
 	return nil
 }
 
-// Func adapts an ordinary function to the Classifier interface. A nil Func
-// would panic if asked: Chain skips it, and Validate reports it.
+// Func adapts an ordinary function to the Classifier interface. The zero
+// value, a nil Func, would panic if asked: Chain skips it, and Validate
+// reports it, so that retry.Classifier rejects it.
 type Func func(err error) Class
 
 // Classify returns f(err).

@@ -27,6 +27,10 @@ import (
 //     its timer and contexts. No other call is affected.
 //   - A Subscriber that implements Selective receives only the kinds it
 //     takes; the loop builds no event that no subscriber takes.
+//
+// The zero value, a nil Subscriber, takes no event: KindsOf returns none,
+// Multi skips it, and Validate reports it, so that retry.Subscribe rejects
+// it.
 type Subscriber interface {
 	Handle(ctx context.Context, e Event)
 }

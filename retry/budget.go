@@ -49,6 +49,12 @@ import (
 // write; only failing traffic writes to it. Budgets cost nothing to calls
 // that do not use one: Do uses none by default, because a budget only
 // protects a dependency when it is scoped to it.
+//
+// Only NewBudget makes a Budget. The zero Budget has no parameters: a call
+// that passes one, such as new(retry.Budget), fails with ErrInvalidOption,
+// and so does a call that passes a copy of a Budget, which would share
+// nothing with the original. A nil *Budget fails the call too; its String
+// and Available do not panic.
 type Budget struct {
 	deposit  int64        // earned per call, in micro-retries
 	capacity int64        // the reserve's size, in micro-retries
@@ -91,25 +97,41 @@ func NewBudget(ratio float64, burst int) *Budget {
 }
 
 // Available returns how many retries the Budget would allow now, with its
-// fraction: 2.5 means two retries, and half of a third earned.
+// fraction: 2.5 means two retries, and half of a third earned. A nil or
+// zero Budget has none: 0.
 func (b *Budget) Available() float64 {
+	if b == nil {
+		return 0
+	}
 	r := b.reserve.Load()
 	// Whole retries and the fraction apart: exact for any burst.
 	return float64(r/micro) + float64(r%micro)/micro
 }
 
 // String describes the Budget as the call that made it, such as
-// "Budget(0.1, 10)".
+// "Budget(0.1, 10)"; the zero Budget is "Budget{}" and a nil one "<nil>",
+// as fmt prints a nil pointer.
 func (b *Budget) String() string {
+	switch {
+	case b == nil:
+		return "<nil>"
+	case b.self == nil:
+		return "Budget{}"
+	}
 	return fmt.Sprintf("Budget(%v, %d)", b.ratio, b.burst)
 }
 
 func (b *Budget) apply(c *config) {
-	if b.err != "" {
+	switch {
+	case b.self == nil: // not made by NewBudget
+		c.fail("Budget", "the zero Budget has no parameters; make one with NewBudget")
+	case b.self != b:
+		c.fail(b.String(), "a copy of a Budget shares nothing with it; pass the *Budget that NewBudget returned")
+	case b.err != "":
 		c.fail(b.String(), b.err)
-		return
+	default:
+		c.budget = b.self // not b: see the note on escapes in applyOne
 	}
-	c.budget = b.self
 }
 
 // earn adds the share of a retry that a call earns when it begins.

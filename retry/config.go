@@ -2,6 +2,7 @@ package retry
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
@@ -20,7 +21,8 @@ const (
 	defaultBackoffCap         = 30 * time.Second
 )
 
-// config is a resolved set of options: what one call of Do runs with.
+// config is a resolved set of options: what one call of Do runs with. The
+// options' apply methods write it (see apply.go); the loop only reads it.
 type config struct {
 	name           string
 	maxAttempts    int
@@ -91,3 +93,7 @@ func (c *config) random() float64 {
 	}
 	return rand.Float64()
 }
+
+// typeName returns the name of v's type, as Go code outside its package
+// writes it.
+func typeName(v any) string { return reflect.TypeOf(v).String() }

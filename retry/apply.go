@@ -6,6 +6,17 @@ import (
 	"strings"
 )
 
+// This file is how options take effect: a call's list of options becomes a
+// config (config.go), which the loop (loop.go) then only reads. The walk is
+// one-way:
+//
+//	Do, Run → loop → resolved or resolve → applyAll → applyOne → the option's apply
+//
+// where each option's apply, next to its constructor (limits.go, waits.go,
+// classifier.go, subscribe.go, budget.go, hook.go), checks its value and
+// sets its fields of the config. A bundle is applied by applyAll, member by
+// member; applyOne sees only the members, never a bundle.
+
 // An Option configures a call of Do or Run. Options are values: build them
 // once, keep them in variables, share them across goroutines and packages.
 // Every Option prints itself as the call that made it, such as
@@ -16,8 +27,12 @@ import (
 //
 // Only this package makes Options. A value of another type, even one that
 // embeds an Option, fails the call with ErrInvalidOption: that is what lets
-// a call's own options stay on its stack.
+// a call's own options stay on its stack. So does the zero value, a nil
+// Option.
 type Option interface {
+	// apply checks the option's value and sets it in c, or records in c
+	// why it is invalid. It is called on the concrete type, by applyOne
+	// (and, for a bundle, by applyAll), never through the interface.
 	apply(c *config)
 	String() string
 }
@@ -53,7 +68,7 @@ func Options(opts ...Option) Option {
 				if b.err == nil {
 					b.err = &optionError{option: "Options", reason: "option " + strconv.Itoa(i) + " is a nil *retry.Budget"}
 				}
-				continue // kept out, as it cannot even print itself
+				continue // kept out, so that the bundle prints without it
 			}
 			b.opts = append(b.opts, o)
 		case *bundle:
@@ -70,13 +85,17 @@ func Options(opts ...Option) Option {
 	return b
 }
 
+// bundle is what Options returns: its members, flattened, and the
+// configuration they make from the defaults, so that a call that starts
+// with the bundle copies that instead of applying them again.
 type bundle struct {
-	opts []Option // leaves only, in order
+	opts []Option // members, never a bundle, in order
 	err  error    // a nil member's, at any depth
 	cfg  config   // defaults with opts applied
 	self *bundle  // the bundle itself: see the note on escapes in applyOne
 }
 
+// apply applies the bundle's members to c, after whatever c holds.
 func (b *bundle) apply(c *config) {
 	if c.err == nil {
 		c.err = b.err
@@ -107,7 +126,7 @@ func join(opts []Option) string {
 
 // resolved returns the configuration of a call whose options are already
 // resolved: none, which is the defaults, or a lone bundle. It returns nil
-// for any other list.
+// for any other list, which resolve takes.
 func resolved(opts []Option) *config {
 	if len(opts) == 0 {
 		return &defaults
@@ -118,9 +137,10 @@ func resolved(opts []Option) *config {
 	return nil
 }
 
-// resolve applies opts to c: to a copy of the defaults, or of the bundle
-// that opts start with, so that a bundle followed by overrides costs one
-// copy and the overrides.
+// resolve sets c to the configuration of opts: a copy of the defaults, or
+// of the bundle that opts start with, so that a bundle followed by
+// overrides costs one copy and the overrides, then the rest of opts
+// applied in order.
 func resolve(opts []Option, c *config) {
 	first := 0
 	if b, ok := opts[0].(*bundle); ok {
@@ -129,17 +149,28 @@ func resolve(opts []Option, c *config) {
 	} else {
 		*c = defaults
 	}
+	applyAll(c, opts, first)
+}
+
+// applyAll applies opts[first:] to c in order, a bundle member by member.
+func applyAll(c *config, opts []Option, first int) {
 	for i := first; i < len(opts); i++ {
+		if b, ok := opts[i].(*bundle); ok {
+			b.self.apply(c)
+			continue
+		}
 		applyOne(c, i, opts[i])
 	}
 }
 
-// applyOne applies o, the i-th option of a list, to c. It dispatches on the
-// option's concrete type instead of calling apply through the interface, so
-// that the compiler can see that neither c nor o escapes: a call that passes
+// applyOne applies o, the i-th option of a list, to c: anything but a
+// bundle, which applyAll opens. It dispatches on the option's concrete
+// type instead of calling apply through the interface, so that the
+// compiler can see that neither c nor o escapes: a call that passes
 // options of its own then keeps them, and its configuration, on its stack.
 // Every Option is a type of this package (the interface's method is
-// unexported), so the switch is complete but for types that embed an Option.
+// unexported), so the switch is complete but for types that embed an
+// Option.
 //
 // A note on escapes. An option whose value is a single pointer is stored as
 // the interface's own data word, and storing that pointer anywhere would
@@ -149,7 +180,7 @@ func resolve(opts []Option, c *config) {
 // (their self field) rather than through the Option.
 func applyOne(c *config, i int, o Option) {
 	switch o := o.(type) {
-	case maxAttempts:
+	case maxAttempts: // limits.go
 		o.apply(c)
 	case maxClassAttempts:
 		o.apply(c)
@@ -161,19 +192,19 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case attemptTimeout:
 		o.apply(c)
-	case classifier:
-		o.apply(c)
-	case strategy:
+	case strategy: // waits.go
 		o.apply(c)
 	case maxRetryAfter:
 		o.apply(c)
-	case name:
+	case random:
+		o.apply(c)
+	case classifier: // classifier.go
+		o.apply(c)
+	case name: // subscribe.go
 		o.apply(c)
 	case subscribe:
 		o.apply(c)
-	case random:
-		o.apply(c)
-	case *Budget:
+	case *Budget: // budget.go
 		if o == nil {
 			c.fail("", "option "+strconv.Itoa(i)+" is a nil *retry.Budget")
 			return
@@ -181,11 +212,9 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case noBudget:
 		o.apply(c)
-	case clockOption:
+	case clockOption: // hook.go
 		o.apply(c)
 	case unlayered:
-		o.apply(c)
-	case *bundle:
 		o.apply(c)
 	case nil:
 		c.fail("", "option "+strconv.Itoa(i)+" is nil")
