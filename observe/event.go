@@ -30,7 +30,8 @@ type Event interface {
 
 // Info holds what events have in common, for code that handles every event
 // alike, such as a logger or a metrics exporter: InfoOf reads it from any
-// event, with no type switch, including event types added later.
+// event, with no type switch, including event types added later. The zero
+// Info is what InfoOf returns for a nil event.
 type Info struct {
 	Operation string
 	Attempt   int

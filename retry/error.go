@@ -83,6 +83,9 @@ func (deadlineError) Is(target error) bool { return target == context.DeadlineEx
 // time, and the sentinels of an inner retry.Do nested in the operation show
 // through too. To read why this call stopped and nothing else, take the
 // Reason of the *Error that errors.As finds first.
+//
+// The zero Error, which Do never returns, prints as "retry: gave up before
+// the first attempt" and unwraps to nothing.
 type Error struct {
 	// Reason is why the call stopped: ErrPermanent, ErrMaxAttempts,
 	// ErrMaxUnknownAttempts, ErrMaxClassAttempts, ErrDeadline,
