@@ -30,9 +30,9 @@ import (
 // program outside the repository, which ignores their replace directives,
 // at the versions of modules.txt: it zips each released module of the
 // working tree as the module proxy would serve it at its tag, lays the
-// zips out as a module proxy in a directory, and from a new module runs go
-// get of every nested module at its version and builds a program that
-// uses every package of every released module.
+// zips out as a module proxy in a directory, and for each nested module,
+// from a new module, runs go get of it at its version and builds a program
+// that uses every package of it and of the core.
 //
 // It needs no network: the proxy of the go command is that directory,
 // then the download cache of the machine's module cache (itself laid out
@@ -40,12 +40,14 @@ import (
 // nothing else; checksums come from the repository's go.sum files,
 // GOSUMDB is off, and the HTTP proxy is a closed port on loopback, so that
 // any attempt to reach the network fails the test. testdata/proxy holds
-// the go.mod files, a few lines each, of old versions that go get reads to
-// complete the module graph of a dependency older than Go 1.17 but that
-// no build of the repository downloads, so that a module cache filled by
-// make test may lack them; go.sum holds their checksums. The modules go to a module cache of the test's own,
-// never to the machine's: a zip of the working tree must never stand in
-// for a published version there.
+// the go.mod files, a few lines each, of old versions that go get reads
+// to complete the module graph of a dependency older than Go 1.17, but
+// that no build of the repository downloads, so that a module cache
+// filled by make test lacks them; go.sum has their checksums.
+//
+// The modules go to a module cache of the test's own, never to the
+// machine's: a zip of the working tree must never stand in for a
+// published version there, nor an old zip for the working tree.
 func TestInstall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the released modules with the go command")
@@ -61,7 +63,8 @@ func TestInstall(t *testing.T) {
 
 	// Zip every released module and serve it from a proxy directory.
 	proxy := filepath.Join(tmp, "proxy")
-	var released []module.Version
+	var core module.Version
+	var nested []module.Version
 	imports := map[string][]string{} // module path to its packages
 	var sums []byte
 	for _, m := range mods {
@@ -74,7 +77,11 @@ func TestInstall(t *testing.T) {
 			t.Fatal(err)
 		}
 		mv := module.Version{Path: modfile.ModulePath(gomod), Version: m.version}
-		released = append(released, mv)
+		if m.dir == "." {
+			core = mv
+		} else {
+			nested = append(nested, mv)
+		}
 		sums = append(sums, serve(t, proxy, mv, dir, gomod)...)
 		imports[mv.Path] = packages(t, dir, mv.Path)
 		if s, err := os.ReadFile(filepath.Join(dir, "go.sum")); err == nil {
@@ -101,13 +108,12 @@ func TestInstall(t *testing.T) {
 	// nested module at its version, and a program that uses its packages
 	// and the core's. The core comes with the nested module, at the
 	// version that it requires.
-	core := released[0]
-	for _, mv := range released[1:] {
+	for _, mv := range nested {
 		t.Run(path.Base(mv.Path), func(t *testing.T) {
 			consumer := t.TempDir()
 			write(t, filepath.Join(consumer, "go.mod"), "module example.com/consumer\n\ngo 1.26.0\n")
 			write(t, filepath.Join(consumer, "go.sum"), string(sums))
-			write(t, filepath.Join(consumer, "main.go"), program(append(imports[core.Path], imports[mv.Path]...)))
+			write(t, filepath.Join(consumer, "main.go"), program(slices.Concat(imports[core.Path], imports[mv.Path])))
 			goCmd := func(args ...string) string {
 				t.Helper()
 				cmd := exec.Command("go", args...)
