@@ -54,6 +54,10 @@ norace: ## Run every test of every module without the race detector: the allocat
 api: ## Fail if the API of the core packages changed incompatibly from its record in internal/apicheck/api (UPDATE=1 records the current API).
 	@cd internal/apicheck && $(GO) run . -root ../.. $(if $(UPDATE),-update) $(CORE)
 
+.PHONY: release-check
+release-check: ## Fail unless the modules are ready to tag at the versions of internal/release/modules.txt, and print the tags (see RELEASING.md).
+	@cd internal/release && $(GO) run . -root ../.. -modules modules.txt
+
 demo: ## Run the demo: a client retrying against a flaky HTTP server on loopback.
 	@$(GO) run ./internal/demo
 

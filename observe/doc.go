@@ -7,7 +7,8 @@
 // Each thing the loop does is an [Event], a plain struct: [Success],
 // [Retry], and one per way a call can end in failure: [PermanentFailure],
 // [MaxAttemptsExceeded], [MaxUnknownAttemptsExceeded],
-// [MaxClassAttemptsExceeded], [DeadlineExceeded] and [Cancelled]. Every
+// [MaxClassAttemptsExceeded], [DeadlineExceeded], [BudgetExhausted] and
+// [Cancelled]. Every
 // event carries the operation's name (set with retry.Name), the attempt
 // number and the time elapsed since the call began; the class and error of
 // the failed attempt, the delay of a wait and the cause of a cancellation

@@ -79,7 +79,8 @@
 //
 // When Do gives up it returns an [*Error]: the reason (one sentinel per
 // reason: [ErrPermanent], [ErrMaxAttempts], [ErrMaxUnknownAttempts],
-// [ErrMaxClassAttempts], [ErrDeadline], [ErrCancelled]), the number of
+// [ErrMaxClassAttempts], [ErrDeadline], [ErrBudgetExhausted],
+// [ErrCancelled]), the number of
 // attempts, and the last attempt's error and class. errors.Is and errors.As
 // see all of them, so both of these work on the same error:
 //

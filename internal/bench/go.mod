@@ -10,7 +10,7 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/cenkalti/backoff/v7 v7.0.3
 	github.com/failsafe-go/failsafe-go v0.9.8
-	github.com/reflexio-go/reflexio v0.0.0-00010101000000-000000000000
+	github.com/reflexio-go/reflexio v0.1.0
 	github.com/sethvargo/go-retry v0.5.0
 )
 

@@ -6,7 +6,7 @@ replace github.com/reflexio-go/reflexio => ../..
 
 require (
 	github.com/google/go-cmp v0.7.0
-	github.com/reflexio-go/reflexio v0.0.0-00010101000000-000000000000
+	github.com/reflexio-go/reflexio v0.1.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0

@@ -7,7 +7,7 @@ replace github.com/reflexio-go/reflexio => ../..
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/prometheus/client_golang v1.25.0
-	github.com/reflexio-go/reflexio v0.0.0-00010101000000-000000000000
+	github.com/reflexio-go/reflexio v0.1.0
 )
 
 require (

@@ -3,8 +3,8 @@ module github.com/reflexio-go/reflexio/internal/recipes/grpcrecipe
 go 1.26.0
 
 require (
-	github.com/reflexio-go/reflexio v0.0.0
-	github.com/reflexio-go/reflexio/retry/retrygrpc v0.0.0
+	github.com/reflexio-go/reflexio v0.1.0
+	github.com/reflexio-go/reflexio/retry/retrygrpc v0.1.0
 	google.golang.org/grpc v1.85.0
 )
 

@@ -1,0 +1,8 @@
+module github.com/reflexio-go/reflexio/internal/release
+
+go 1.26.0
+
+require (
+	golang.org/x/mod v0.42.0
+	golang.org/x/tools v0.52.1-0.20261106145633-d407941a339a
+)
