@@ -14,7 +14,7 @@ CORE    := ./retry ./retry/retryhttp ./classify ./backoff ./observe
 .PHONY: help test fmt vet lint race demo bench fuzz cover
 
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 test: fmt vet lint race norace api ## Check formatting, vet, staticcheck, every test of every module with the race detector and without it (examples included), and the API.
 
