@@ -131,10 +131,21 @@ func checkCapacityRecovery(t *testing.T, budget, naive Result) {
 	}
 }
 
+// The range of the calls of full jitter over those of exponential backoff
+// without jitter that the contention scenario must show. The AWS study
+// "Exponential Backoff And Jitter" reports about 0.43; without the
+// network's jitter the simulator showed 0.15, every unjittered client
+// colliding exactly each time.
+const (
+	contentionRatioMin = 0.3
+	contentionRatioMax = 0.5
+)
+
 func checkContention(t *testing.T, fullJitter, exponential Result) {
 	t.Helper()
-	if 2*fullJitter.Calls > exponential.Calls {
-		t.Errorf("full jitter made %d calls, exponential %d; want at most half", fullJitter.Calls, exponential.Calls)
+	ratio := float64(fullJitter.Calls) / float64(exponential.Calls)
+	if ratio < contentionRatioMin || ratio > contentionRatioMax {
+		t.Errorf("full jitter made %d calls, exponential %d: %.3f of them; want %v to %v", fullJitter.Calls, exponential.Calls, ratio, contentionRatioMin, contentionRatioMax)
 	}
 	if fullJitter.SuccessRate != 1 || exponential.SuccessRate != 1 {
 		t.Errorf("success: full jitter %v, exponential %v; want every write done", fullJitter.SuccessRate, exponential.SuccessRate)
@@ -205,7 +216,7 @@ func TestCapacityDropWithoutABudgetNeverRecovers(t *testing.T) {
 	}
 }
 
-func TestContentionFullJitterMakesAtMostHalfTheCallsOfExponential(t *testing.T) {
+func TestContentionFullJitterMakesAbout043TheCallsOfExponential(t *testing.T) {
 	t.Parallel()
 	sc := small(t, "contention")
 	checkContention(t, cell(sc, ContentionPolicies[1]), cell(sc, ContentionPolicies[0]))

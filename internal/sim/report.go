@@ -17,9 +17,12 @@ var CSVHeader = []string{
 }
 
 // WriteCSV writes results as CSV, with a header row. Numbers have fixed
-// decimals, so that equal results give equal bytes. recovery_s is empty for
-// a scenario without a trigger and "never" when the downstream did not
-// recover within the run; steady_amplification and peak_amplification are
+// decimals, so that equal results give equal bytes. recovery_s is the time
+// to recover to 95% goodput (Result.Recovery): from the end of the trigger
+// to the first window of RecoveryWindow, sliding by Bin, whose goodput
+// reaches RecoveredShare of the goodput before the trigger; it is empty for
+// a scenario without a trigger and "never" when no window within the
+// arrival window reached it; steady_amplification and peak_amplification are
 // empty for a scenario whose clients each make one request (Once), and
 // wasted_share for a downstream that is not a Server.
 func WriteCSV(w io.Writer, results []Result) error {

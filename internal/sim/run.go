@@ -41,9 +41,9 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 	var call func(ctx context.Context, r *request, i int) error
 	call = func(ctx context.Context, r *request, i int) error {
 		if i == len(layers) {
-			c := rec.call(r, s.Elapsed())
+			rec.call(r, s.Elapsed())
 			err := down.Call(ctx)
-			rec.answer(r, c, err == nil, errors.Is(err, ErrOverloaded), s.Elapsed())
+			rec.answer(r, errors.Is(err, ErrOverloaded), s.Elapsed())
 			return err
 		}
 		return retry.Run(ctx, func(ctx context.Context) error {
