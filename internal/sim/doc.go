@@ -30,8 +30,9 @@
 //     clients give up on a call after a timeout, as Transient. It still
 //     serves the requests they gave up on: wasted work, the mechanism of
 //     metastable failure. Its capacity can drop for a while (the trigger),
-//     and it can push back, rejecting work beyond a queue length with a 429
-//     and a Retry-After hint.
+//     it can push back, rejecting work beyond a queue length with a 429
+//     and a Retry-After hint, and it can fail the requests it serves at
+//     random (P, 0 in the grid).
 //   - Contended is the contention model of the AWS study "Exponential
 //     Backoff And Jitter": clients that write one record with optimistic
 //     concurrency, and conflict when their writes overlap. Its Jitter is
@@ -46,6 +47,12 @@
 // retried, no deadline, no budget), Defaults (retry.Do without options) and
 // BudgetPolicy (the defaults with a retry.Budget of ratio 0.1 shared by every
 // client), plus a few that the nested and contention scenarios add.
+//
+// A Tuning changes the scenarios of the grid: the offered load, the
+// probability that a call fails, the number of clients, the ratio and burst
+// of the budgets, and whether each client has budgets of its own. A Sweep
+// runs one scenario at every point of a grid of loads and failure
+// probabilities; WriteSweepCSV and WriteSweepSVG report it.
 //
 // # What is measured
 //
@@ -66,13 +73,20 @@
 // it fare: a share of calls that succeed says nothing of how many requests
 // were served, and a policy's own retries and a server's 429s would count
 // against it.
+//
 // WriteCSV, WriteTable and WriteSVG report them; testdata/sim.csv and
 // testdata/sim.svg hold the full grid's output for the default seed, the
-// chart of which shows the storms at a glance.
+// chart of which shows the storms at a glance. testdata/recovery.svg
+// (WriteRecoverySVG) draws the goodput through the capacity drop, and
+// testdata/amplification.csv and .svg hold the sweep of the flaky scenario
+// over the failure probability, from 0 to 1: the charts of the README.
 //
 // # Running it
 //
 //	make sim                                # go run ./internal/sim/cmd/sim
+//	make sim SIMFLAGS='-scenario=capacity -budget=per-client'
+//	make sim SIMFLAGS='-scenario=capacity -sweep=load=50:400:50,fail=0:1:0.1 -out=sweeps'
+//	go run ./internal/sim/cmd/sim -h         # every flag
 //	go test ./internal/sim                  # the claims, on a small grid
 //	go test ./internal/sim -sim.full        # the claims on the full grid, and its output against testdata
 //	go test ./internal/sim -sim.full -sim.update  # rewrite testdata after an intended change

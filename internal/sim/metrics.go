@@ -78,6 +78,11 @@ type Result struct {
 	// Load is the offered load on the downstream: calls per second, per Bin
 	// from the start of the run to the last call.
 	Load []float64
+
+	// Done is the goodput over time: requests that succeeded per second,
+	// counted when they ended, per Bin from the start of the run to the
+	// last success.
+	Done []float64
 }
 
 // Recovered reports whether the downstream recovered from its trigger
@@ -206,10 +211,7 @@ func (rec *recorder) result(pol Policy, down Downstream) Result {
 	if sv, ok := down.(*server); ok && sv.served+sv.wasted > 0 {
 		res.Wasted = sv.wasted / (sv.served + sv.wasted)
 	}
-	res.Load = make([]float64, len(rec.calls))
-	for i, n := range rec.calls {
-		res.Load[i] = float64(n) / Bin.Seconds()
-	}
+	res.Load, res.Done = perSecond(rec.calls), perSecond(rec.done)
 	return res
 }
 
@@ -227,6 +229,15 @@ func (rec *recorder) recovery(tr Window) time.Duration {
 		}
 	}
 	return -1
+}
+
+// perSecond returns the counts per Bin of series as rates per second.
+func perSecond(series []int) []float64 {
+	out := make([]float64, len(series))
+	for i, n := range series {
+		out[i] = float64(n) / Bin.Seconds()
+	}
+	return out
 }
 
 func seconds(s float64) time.Duration {

@@ -31,14 +31,19 @@ func WriteCSV(w io.Writer, results []Result) error {
 		return err
 	}
 	for _, r := range results {
-		cw.Write([]string{
-			r.Scenario.Name, r.Policy, strconv.Itoa(r.Requests), strconv.Itoa(r.Calls),
-			f(r.Amplification, 3), steady(r, 3), peak(r, 3),
-			f(r.SuccessRate, 4), f(r.Goodput, 1), ms(r.P50), ms(r.P99), recovery(r, ""), wasted(r, 3),
-		})
+		cw.Write(row(r))
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// row returns the fields of r's row of the CSV.
+func row(r Result) []string {
+	return []string{
+		r.Scenario.Name, r.Policy, strconv.Itoa(r.Requests), strconv.Itoa(r.Calls),
+		f(r.Amplification, 3), steady(r, 3), peak(r, 3),
+		f(r.SuccessRate, 4), f(r.Goodput, 1), ms(r.P50), ms(r.P99), recovery(r, ""), wasted(r, 3),
+	}
 }
 
 // WriteTable writes results as a table for people, one block per scenario.

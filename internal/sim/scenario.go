@@ -45,7 +45,9 @@ func (f Flaky) build(s *Scheduler, r *rand.Rand) Downstream {
 
 func (f Flaky) trigger() Window { return f.Outage }
 
-func (sv Server) build(s *Scheduler, _ *rand.Rand) Downstream { return &server{Server: sv, s: s} }
+func (sv Server) build(s *Scheduler, r *rand.Rand) Downstream {
+	return &server{Server: sv, s: s, rand: r}
+}
 
 func (sv Server) trigger() Window { return sv.Drop }
 
