@@ -154,7 +154,7 @@ func TestSweepWritesACSVRowPerPointAndPolicy(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out")
 	var stdout, stderr bytes.Buffer
-	args := []string{"-small", "-scenario=flaky", "-sweep=load=10:20:10,fail=0:1:0.5", "-out=" + dir}
+	args := []string{"-small", "-scenario=flaky", "-sweep=load=2:4:2,fail=0:1:0.5", "-out=" + dir}
 	if err := Main(args, &stdout, &stderr); err != nil {
 		t.Fatalf("Main(%q) = %v; stderr:\n%s", args, err, stderr.String())
 	}
@@ -174,7 +174,7 @@ func TestSweepWritesACSVRowPerPointAndPolicy(t *testing.T) {
 		points = append(points, r[0]+" "+r[1]+" "+r[3])
 	}
 	var want []string
-	for _, load := range []string{"10", "20"} {
+	for _, load := range []string{"2", "4"} {
 		for _, fail := range []string{"0", "0.5", "1"} {
 			for _, pol := range Policies {
 				want = append(want, load+" "+fail+" "+pol.Name)
@@ -213,7 +213,7 @@ func TestSweepIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := func() (csv, svg []byte) {
-		points, err := RunSweep(small(t, "capacity"), Tuning{Load: 100}, sw, 3)
+		points, err := RunSweep(small(t, "capacity"), Tuning{Load: 5}, sw, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,8 +275,11 @@ func TestTuningChangesTheScenario(t *testing.T) {
 // with ten times the burst.
 func TestPerClientBudgetsEachHoldABurst(t *testing.T) {
 	t.Parallel()
-	sc := small(t, "down")
-	shared := cell(sc, BudgetPolicy)
+	sc, err := Tuning{Load: 20}.Apply(small(t, "down"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := Run(sc, BudgetPolicy, 1)
 	per, err := Tuning{PerClient: true}.Apply(sc)
 	if err != nil {
 		t.Fatal(err)

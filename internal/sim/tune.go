@@ -37,7 +37,7 @@ type Tuning struct {
 	PerClient   bool
 }
 
-// fits returns the flag, as cmd/sim names it, of a setting of tu that does
+// misfit returns the flag, as cmd/sim names it, of a setting of tu that does
 // not fit sc, or "".
 func (tu Tuning) misfit(sc Scenario) string {
 	_, contended := sc.Model.(Contended)
