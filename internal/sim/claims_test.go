@@ -131,10 +131,21 @@ func checkCapacityRecovery(t *testing.T, budget, naive Result) {
 	}
 }
 
+// The range of the calls of full jitter over those of exponential backoff
+// without jitter that the contention scenario must show. The AWS study
+// "Exponential Backoff And Jitter" reports about 0.43; without the
+// network's jitter the simulator showed 0.15, every unjittered client
+// colliding exactly each time.
+const (
+	contentionRatioMin = 0.3
+	contentionRatioMax = 0.5
+)
+
 func checkContention(t *testing.T, fullJitter, exponential Result) {
 	t.Helper()
-	if 2*fullJitter.Calls > exponential.Calls {
-		t.Errorf("full jitter made %d calls, exponential %d; want at most half", fullJitter.Calls, exponential.Calls)
+	ratio := float64(fullJitter.Calls) / float64(exponential.Calls)
+	if ratio < contentionRatioMin || ratio > contentionRatioMax {
+		t.Errorf("full jitter made %d calls, exponential %d: %.3f of them; want %v to %v", fullJitter.Calls, exponential.Calls, ratio, contentionRatioMin, contentionRatioMax)
 	}
 	if fullJitter.SuccessRate != 1 || exponential.SuccessRate != 1 {
 		t.Errorf("success: full jitter %v, exponential %v; want every write done", fullJitter.SuccessRate, exponential.SuccessRate)
@@ -205,7 +216,7 @@ func TestCapacityDropWithoutABudgetNeverRecovers(t *testing.T) {
 	}
 }
 
-func TestContentionFullJitterMakesAtMostHalfTheCallsOfExponential(t *testing.T) {
+func TestContentionFullJitterMakesAbout043TheCallsOfExponential(t *testing.T) {
 	t.Parallel()
 	sc := small(t, "contention")
 	checkContention(t, cell(sc, ContentionPolicies[1]), cell(sc, ContentionPolicies[0]))
@@ -252,6 +263,67 @@ func TestFullGrid(t *testing.T) {
 	csv, svg := outputs(t, results)
 	golden(t, "sim.csv", csv)
 	golden(t, "sim.svg", svg)
+
+	// The charts of the README: the goodput through the capacity drop,
+	// and the amplification of every policy as the failures grow.
+	var capacity []Result
+	for _, r := range results {
+		if r.Scenario.Name == "capacity" {
+			capacity = append(capacity, r)
+		}
+	}
+	var recovery bytes.Buffer
+	if err := WriteRecoverySVG(&recovery, capacity); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "recovery.svg", recovery.Bytes())
+
+	points := headlineSweep(t)
+	var sweepCSV, sweepSVG bytes.Buffer
+	if err := WriteSweepCSV(&sweepCSV, points); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSweepSVG(&sweepSVG, points); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "amplification.csv", sweepCSV.Bytes())
+	golden(t, "amplification.svg", sweepSVG.Bytes())
+}
+
+// headlineSweep runs the sweep of the README's chart of amplification: the
+// flaky scenario of the full grid, as cmd/sim -scenario=flaky
+// -sweep=fail=0:1:0.1 does.
+func headlineSweep(t *testing.T) []Point {
+	t.Helper()
+	sw, err := ParseSweep("fail=0:1:0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flaky Scenario
+	for _, sc := range Grid(true) {
+		if sc.Name == "flaky" {
+			flaky = sc
+		}
+	}
+	if !raceEnabled {
+		points, err := RunSweep(flaky, Tuning{}, sw, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return points
+	}
+	scenarios, points, err := sweepPoints(flaky, Tuning{}, sw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for _, sc := range scenarios { // one cell at a time, as above
+		for _, pol := range sc.Policies {
+			points[i].Result = Run(sc, pol, 1)
+			i++
+		}
+	}
+	return points
 }
 
 // golden checks that got is the content of testdata/name, or with

@@ -11,11 +11,13 @@ import (
 // downstream, arrivals, and answers, per Bin of virtual time.
 const Bin = 100 * time.Millisecond
 
-// A downstream counts as recovered once at least HealthyShare of the calls
-// to it succeed in every RecoveryBin to the end of the arrival window.
+// A downstream counts as recovered from its trigger once the goodput over
+// a RecoveryWindow, the requests that succeeded in it per second, reaches
+// RecoveredShare of the goodput before the trigger. The window slides in
+// steps of Bin.
 const (
-	HealthyShare = 0.95
-	RecoveryBin  = 500 * time.Millisecond
+	RecoveredShare = 0.95
+	RecoveryWindow = time.Second
 )
 
 // A Result is what one run of a scenario under a policy did.
@@ -49,12 +51,16 @@ type Result struct {
 	// beginning to its success or its failure, retries and waits included.
 	P50, P99 time.Duration
 
-	// Recovery is how long after the downstream's trigger ended (an outage,
-	// a drop in capacity) it was healthy again for good: from the start of
-	// the first RecoveryBin from which, to the end of the arrival window,
-	// at least HealthyShare of the calls in every bin succeeded. It is
-	// negative if that never happened, and zero for a scenario without a
-	// trigger.
+	// Recovery is the time to recover to 95% goodput: how long after the
+	// end of the downstream's trigger (an outage, a drop in capacity) the
+	// goodput first came back. It is the start, less the trigger's end, of
+	// the first RecoveryWindow wholly after the trigger and within the
+	// arrival window, at a multiple of Bin, in which the requests that
+	// succeeded (counted when they ended) per second reach RecoveredShare
+	// of those per second before the trigger, from the start of the run to
+	// the trigger's start. Zero means the goodput was back in the first
+	// window after the trigger. It is negative if no window reached it, and
+	// zero for a scenario without a trigger.
 	Recovery time.Duration
 
 	// Wasted is the share of a server's work spent on requests whose
@@ -72,6 +78,11 @@ type Result struct {
 	// Load is the offered load on the downstream: calls per second, per Bin
 	// from the start of the run to the last call.
 	Load []float64
+
+	// Done is the goodput over time: requests that succeeded per second,
+	// counted when they ended, per Bin from the start of the run to the
+	// last success.
+	Done []float64
 }
 
 // Recovered reports whether the downstream recovered from its trigger
@@ -92,7 +103,7 @@ type recorder struct {
 	reqs     []*request
 	arrivals []int // requests begun, per Bin
 	calls    []int // calls to the downstream begun, per Bin
-	ok       []int // of those, the ones that succeeded
+	done     []int // requests that ended with success, per Bin of their end
 	pushback time.Duration
 }
 
@@ -114,9 +125,8 @@ func (rec *recorder) begin(now time.Duration) *request {
 	return r
 }
 
-// call records that r calls the downstream now, and returns the time to
-// hand to answer.
-func (rec *recorder) call(r *request, now time.Duration) time.Duration {
+// call records that r calls the downstream now.
+func (rec *recorder) call(r *request, now time.Duration) {
 	r.calls++
 	count(&rec.calls, now)
 	if r.lastRejects >= 0 {
@@ -125,14 +135,10 @@ func (rec *recorder) call(r *request, now time.Duration) time.Duration {
 		}
 		r.lastRejects = -1
 	}
-	return now
 }
 
-// answer records the answer to r's call that began at began.
-func (rec *recorder) answer(r *request, began time.Duration, ok, rejected bool, now time.Duration) {
-	if ok {
-		count(&rec.ok, began)
-	}
+// answer records the answer to r's call: whether it was rejected.
+func (rec *recorder) answer(r *request, rejected bool, now time.Duration) {
 	if rejected {
 		r.lastRejects = now
 	}
@@ -140,6 +146,9 @@ func (rec *recorder) answer(r *request, began time.Duration, ok, rejected bool, 
 
 func (rec *recorder) end(r *request, ok bool, now time.Duration) {
 	r.end, r.ok = now, ok
+	if ok {
+		count(&rec.done, now)
+	}
 }
 
 // sum returns the sum of series over the bins of [from, to).
@@ -197,33 +206,38 @@ func (rec *recorder) result(pol Policy, down Downstream) Result {
 	}
 
 	if tr := sc.Model.trigger(); !tr.Empty() {
-		res.Recovery = rec.recovery(tr.To)
+		res.Recovery = rec.recovery(tr)
 	}
 	if sv, ok := down.(*server); ok && sv.served+sv.wasted > 0 {
 		res.Wasted = sv.wasted / (sv.served + sv.wasted)
 	}
-	res.Load = make([]float64, len(rec.calls))
-	for i, n := range rec.calls {
-		res.Load[i] = float64(n) / Bin.Seconds()
-	}
+	res.Load, res.Done = perSecond(rec.calls), perSecond(rec.done)
 	return res
 }
 
-// recovery returns how long after from the downstream was healthy for good,
-// or -1 if it never was within the arrival window.
-func (rec *recorder) recovery(from time.Duration) time.Duration {
-	healthy := from // the start of the run of healthy bins that reaches the end
-	end := rec.sc.Duration
-	for t := from; t+RecoveryBin <= end; t += RecoveryBin {
-		calls := sum(rec.calls, t, t+RecoveryBin)
-		if calls > 0 && float64(sum(rec.ok, t, t+RecoveryBin)) < HealthyShare*float64(calls) {
-			healthy = t + RecoveryBin
+// recovery returns how long after the end of trigger tr the goodput over a
+// RecoveryWindow first reached RecoveredShare of the goodput before tr, or
+// -1 if it did not within the arrival window.
+func (rec *recorder) recovery(tr Window) time.Duration {
+	if tr.From <= 0 {
+		return -1 // no goodput before the trigger to recover to
+	}
+	before := float64(sum(rec.done, 0, tr.From)) / tr.From.Seconds()
+	for t := tr.To; t+RecoveryWindow <= rec.sc.Duration; t += Bin {
+		if float64(sum(rec.done, t, t+RecoveryWindow))/RecoveryWindow.Seconds() >= RecoveredShare*before {
+			return t - tr.To
 		}
 	}
-	if healthy+RecoveryBin > end {
-		return -1
+	return -1
+}
+
+// perSecond returns the counts per Bin of series as rates per second.
+func perSecond(series []int) []float64 {
+	out := make([]float64, len(series))
+	for i, n := range series {
+		out[i] = float64(n) / Bin.Seconds()
 	}
-	return healthy - from
+	return out
 }
 
 func seconds(s float64) time.Duration {

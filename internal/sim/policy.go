@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
@@ -20,8 +21,11 @@ type Policy struct {
 	// Layer returns the options of layer i, 0 being the outermost. It is
 	// called once per layer at the start of each run, so that a Budget it
 	// makes is shared by every call of that layer in that run, and by
-	// nothing else.
+	// nothing else; or, with PerClient, once per layer and client, so that
+	// each client has a Budget of its own.
 	Layer func(i int) []retry.Option
+
+	PerClient bool
 }
 
 // The ratio and burst of the budget of BudgetPolicy: those of the default
@@ -73,12 +77,26 @@ var Defaults = Policy{
 
 // BudgetPolicy is the defaults with a retry.NewBudget(BudgetRatio,
 // BudgetBurst) per layer, shared by every call of that layer.
-var BudgetPolicy = Policy{
-	Name: "budget",
-	Doc:  "retry.Do with a Budget(0.1, 10) shared by all clients, one per layer",
-	Layer: func(int) []retry.Option {
-		return []retry.Option{retry.NewBudget(BudgetRatio, BudgetBurst)}
-	},
+var BudgetPolicy = budgetPolicy(BudgetRatio, BudgetBurst, false)
+
+// budgetPolicy is BudgetPolicy with a Budget(ratio, burst) per layer,
+// shared by every client or, with perClient, one per client.
+func budgetPolicy(ratio float64, burst int, perClient bool) Policy {
+	return Policy{
+		Name: "budget",
+		Doc:  "retry.Do with a Budget(" + g(ratio) + ", " + strconv.Itoa(burst) + ") " + sharedBy(perClient) + ", one per layer",
+		Layer: func(int) []retry.Option {
+			return []retry.Option{retry.NewBudget(ratio, burst)}
+		},
+		PerClient: perClient,
+	}
+}
+
+func sharedBy(perClient bool) string {
+	if perClient {
+		return "per client"
+	}
+	return "shared by all clients"
 }
 
 // Policies are the four policies every scenario but the contention one
@@ -89,15 +107,22 @@ var Policies = []Policy{NoRetry, Naive, Defaults, BudgetPolicy}
 // failures included, but with the default strategy, deadline and caps and
 // a Budget(BudgetRatio, BudgetBurst) per layer. It shows what budgets alone
 // do for nested retries: each layer multiplies the load by at most 1 + ratio.
-var BudgetEveryLayer = Policy{
-	Name: "budget-every-layer",
-	Doc:  "a Budget(0.1, 10) per layer, each layer retrying the failures of the one below",
-	Layer: func(int) []retry.Option {
-		return []retry.Option{
-			retry.Classifier(retryEverything),
-			retry.NewBudget(BudgetRatio, BudgetBurst),
-		}
-	},
+var BudgetEveryLayer = budgetEveryLayer(BudgetRatio, BudgetBurst, false)
+
+// budgetEveryLayer is BudgetEveryLayer with a Budget(ratio, burst) per
+// layer, shared by every client or, with perClient, one per client.
+func budgetEveryLayer(ratio float64, burst int, perClient bool) Policy {
+	return Policy{
+		Name: "budget-every-layer",
+		Doc:  "a Budget(" + g(ratio) + ", " + strconv.Itoa(burst) + ") per layer " + sharedBy(perClient) + ", each layer retrying the failures of the one below",
+		Layer: func(int) []retry.Option {
+			return []retry.Option{
+				retry.Classifier(retryEverything),
+				retry.NewBudget(ratio, burst),
+			}
+		},
+		PerClient: perClient,
+	}
 }
 
 // ThreeAttempts is retry.Do with MaxAttempts(3) and otherwise the defaults:

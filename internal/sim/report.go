@@ -17,9 +17,12 @@ var CSVHeader = []string{
 }
 
 // WriteCSV writes results as CSV, with a header row. Numbers have fixed
-// decimals, so that equal results give equal bytes. recovery_s is empty for
-// a scenario without a trigger and "never" when the downstream did not
-// recover within the run; steady_amplification and peak_amplification are
+// decimals, so that equal results give equal bytes. recovery_s is the time
+// to recover to 95% goodput (Result.Recovery): from the end of the trigger
+// to the first window of RecoveryWindow, sliding by Bin, whose goodput
+// reaches RecoveredShare of the goodput before the trigger; it is empty for
+// a scenario without a trigger and "never" when no window within the
+// arrival window reached it; steady_amplification and peak_amplification are
 // empty for a scenario whose clients each make one request (Once), and
 // wasted_share for a downstream that is not a Server.
 func WriteCSV(w io.Writer, results []Result) error {
@@ -28,14 +31,19 @@ func WriteCSV(w io.Writer, results []Result) error {
 		return err
 	}
 	for _, r := range results {
-		cw.Write([]string{
-			r.Scenario.Name, r.Policy, strconv.Itoa(r.Requests), strconv.Itoa(r.Calls),
-			f(r.Amplification, 3), steady(r, 3), peak(r, 3),
-			f(r.SuccessRate, 4), f(r.Goodput, 1), ms(r.P50), ms(r.P99), recovery(r, ""), wasted(r, 3),
-		})
+		cw.Write(row(r))
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// row returns the fields of r's row of the CSV.
+func row(r Result) []string {
+	return []string{
+		r.Scenario.Name, r.Policy, strconv.Itoa(r.Requests), strconv.Itoa(r.Calls),
+		f(r.Amplification, 3), steady(r, 3), peak(r, 3),
+		f(r.SuccessRate, 4), f(r.Goodput, 1), ms(r.P50), ms(r.P99), recovery(r, ""), wasted(r, 3),
+	}
 }
 
 // WriteTable writes results as a table for people, one block per scenario.

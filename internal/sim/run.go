@@ -30,24 +30,39 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 	down := sc.Model.build(s, rand.New(rand.NewPCG(seed, 2)))
 	jitter := rand.New(rand.NewPCG(seed, 3)) // shared, safe: one goroutine runs at a time
 
-	layers := make([]retry.Option, sc.Layers)
-	for i := range layers {
-		opts := append([]retry.Option{s.Option(), retry.Rand(jitter)}, pol.Layer(i)...)
-		layers[i] = retry.Options(opts...)
+	// layersOf returns the options of each layer, for one client or all.
+	layersOf := func() []retry.Option {
+		layers := make([]retry.Option, sc.Layers)
+		for i := range layers {
+			opts := append([]retry.Option{s.Option(), retry.Rand(jitter)}, pol.Layer(i)...)
+			layers[i] = retry.Options(opts...)
+		}
+		return layers
+	}
+	clients := make([][]retry.Option, sc.Clients) // the layers of each client
+	for c := range clients {
+		switch {
+		case pol.PerClient:
+			clients[c] = layersOf()
+		case c == 0:
+			clients[c] = layersOf()
+		default:
+			clients[c] = clients[0]
+		}
 	}
 
 	rec := newRecorder(sc)
 	// call runs layer i of request r, or the downstream below the last.
-	var call func(ctx context.Context, r *request, i int) error
-	call = func(ctx context.Context, r *request, i int) error {
+	var call func(ctx context.Context, r *request, layers []retry.Option, i int) error
+	call = func(ctx context.Context, r *request, layers []retry.Option, i int) error {
 		if i == len(layers) {
-			c := rec.call(r, s.Elapsed())
+			rec.call(r, s.Elapsed())
 			err := down.Call(ctx)
-			rec.answer(r, c, err == nil, errors.Is(err, ErrOverloaded), s.Elapsed())
+			rec.answer(r, errors.Is(err, ErrOverloaded), s.Elapsed())
 			return err
 		}
 		return retry.Run(ctx, func(ctx context.Context) error {
-			err := call(ctx, r, i+1)
+			err := call(ctx, r, layers, i+1)
 			if err != nil && sc.Responses && i+1 < len(layers) {
 				// What a caller makes of a response: an error of its own,
 				// with nothing of the layer below's *retry.Error in it.
@@ -56,19 +71,19 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 			return err
 		}, layers[i])
 	}
-	begin := func() {
+	begin := func(client int) {
 		r := rec.begin(s.Elapsed())
 		s.Go(func(ctx context.Context) {
-			err := call(ctx, r, 0)
+			err := call(ctx, r, clients[client], 0)
 			rec.end(r, err == nil, s.Elapsed())
 		})
 	}
 
 	pending := 0 // arrivals scheduled and not yet made
-	for range sc.Clients {
+	for client := range sc.Clients {
 		if sc.Once {
 			pending++
-			s.At(time.Duration(arrivals.Float64()*float64(sc.Duration)), func() { pending--; begin() })
+			s.At(time.Duration(arrivals.Float64()*float64(sc.Duration)), func() { pending--; begin(client) })
 			continue
 		}
 		rate := sc.Rate / float64(sc.Clients)
@@ -79,7 +94,7 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 				return
 			}
 			pending++
-			s.At(t, func() { pending--; begin(); next() })
+			s.At(t, func() { pending--; begin(client); next() })
 		}
 		next()
 	}

@@ -155,6 +155,7 @@ const (
 	wokeNone    = iota
 	wokeTimer   // the time it waited for came
 	wokeServed  // the server answered
+	wokeFailed  // the server answered with a failure
 	wokeStopped // the run was stopped
 )
 

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/reflexio-go/reflexio/classify"
@@ -28,11 +29,16 @@ import (
 //
 // The service time of a request is fixed when its service begins, from the
 // capacity at that moment.
+//
+// With P set, a request that the server serves fails, once served, with
+// probability P, independently of every other: a 503 (ServerError), as a
+// server with a faulty dependency of its own answers.
 type Server struct {
 	Capacity   float64 // requests per second
 	Timeout    time.Duration
 	Drop       Window
 	DropFactor float64
+	P          float64 // 0: every request served succeeds
 
 	Shed       time.Duration // 0: never reject
 	RetryAfter time.Duration
@@ -42,6 +48,7 @@ type Server struct {
 type server struct {
 	Server
 	s     *Scheduler
+	rand  *rand.Rand
 	queue []job   // waiting, first in first out
 	head  int     // queue[head:] is waiting
 	work  float64 // the work waiting, in requests
@@ -75,6 +82,8 @@ func (sv *server) Call(ctx context.Context) error {
 	switch w.park() {
 	case wokeServed:
 		return nil
+	case wokeFailed:
+		return classify.MarkServerError(ErrUnavailable)
 	case wokeTimer:
 		return classify.MarkTransient(ErrTimeout)
 	default:
@@ -114,6 +123,9 @@ func (sv *server) next() {
 			sv.wasted += j.cost // a rejection's work
 		case j.w.why != wokeNone:
 			sv.wasted += j.cost // the client left
+		case sv.P > 0 && sv.rand.Float64() < sv.P: // drawn only with P, so that a run without is the same
+			sv.served += j.cost
+			j.w.fire(wokeFailed)
 		default:
 			sv.served += j.cost
 			j.w.fire(wokeServed)

@@ -53,11 +53,46 @@ func WriteSVG(w io.Writer, results []Result) error {
 	fmt.Fprintf(bw, `<text x="%d" y="28" font-size="18" font-weight="bold">Offered load on the downstream over time, by retry policy</text>`+"\n", plotLeft)
 	fmt.Fprintf(bw, `<text x="%d" y="48" fill="#444">Calls per second reaching the downstream (first attempts and retries), in 0.5 s bins of virtual time. Shaded: the trigger.</text>`+"\n", plotLeft)
 	for i, g := range groups {
-		drawPanel(bw, g, chartTop+i*panelHeight)
+		drawPanel(bw, g, chartTop+i*panelHeight, loadView)
 	}
 	fmt.Fprintln(bw, "</svg>")
 	return bw.Flush()
 }
+
+// WriteRecoverySVG draws the goodput over time, the requests that
+// succeeded per second, as a standalone SVG image: one panel per scenario
+// and one line per policy, as WriteSVG draws the offered load. Each panel
+// shades the trigger and draws, dashed, RecoveredShare of the goodput
+// before it (of the first policy's run), which Result.Recovery measures the time to reach; its legend
+// gives each policy's recovery time.
+func WriteRecoverySVG(w io.Writer, results []Result) error {
+	bw := bufio.NewWriter(w)
+	groups := byScenario(results)
+	height := chartTop + len(groups)*panelHeight
+	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n",
+		chartWidth, height, chartWidth, height)
+	fmt.Fprintf(bw, `<rect width="%d" height="%d" fill="white"/>`+"\n", chartWidth, height)
+	fmt.Fprintf(bw, `<text x="%d" y="28" font-size="18" font-weight="bold">Goodput over time, by retry policy</text>`+"\n", plotLeft)
+	fmt.Fprintf(bw, `<text x="%d" y="48" fill="#444">Requests that succeeded per second, in 0.5 s bins of virtual time. Shaded: the trigger; green, dashed: %s%% of the goodput before it.</text>`+"\n", plotLeft, number(100*RecoveredShare))
+	for i, g := range groups {
+		drawPanel(bw, g, chartTop+i*panelHeight, goodputView)
+	}
+	fmt.Fprintln(bw, "</svg>")
+	return bw.Flush()
+}
+
+// A view is what a panel draws over time: a series of each run, in units
+// per second.
+type view struct {
+	series func(Result) []float64
+	unit   string // of the y axis
+	target bool   // draw RecoveredShare of the goodput before the trigger
+}
+
+var (
+	loadView    = view{series: func(r Result) []float64 { return r.Load }, unit: "calls/s"}
+	goodputView = view{series: func(r Result) []float64 { return r.Done }, unit: "requests/s", target: true}
+)
 
 // byScenario splits results into runs of one scenario each, in order.
 func byScenario(results []Result) [][]Result {
@@ -132,7 +167,7 @@ func smooth(load []float64) []float64 {
 	return out
 }
 
-func drawPanel(w io.Writer, rs []Result, top int) {
+func drawPanel(w io.Writer, rs []Result, top int, v view) {
 	sc := rs[0].Scenario
 	fmt.Fprintf(w, `<text x="%d" y="%d" font-size="15"><tspan font-weight="bold">%s</tspan>: %s</text>`+"\n",
 		plotLeft, top+22, esc(sc.Name), esc(sc.Doc))
@@ -144,7 +179,7 @@ func drawPanel(w io.Writer, rs []Result, top int) {
 	series := make([][]float64, len(rs))
 	peak := sc.Rate
 	for i, r := range rs {
-		series[i] = smooth(r.Load)
+		series[i] = smooth(v.series(r))
 		if sc.Once {
 			span = max(span, time.Duration(len(series[i]))*chartBin)
 		}
@@ -185,7 +220,7 @@ func drawPanel(w io.Writer, rs []Result, top int) {
 	}
 	fmt.Fprintf(w, `<rect x="%d" y="%.1f" width="%d" height="%d" fill="none" stroke="#333"/>`+"\n", plotLeft, plotTop, plotWidth, plotHeight)
 	fmt.Fprintf(w, `<text x="%d" y="%.1f" text-anchor="middle" fill="#333">time (s)</text>`+"\n", plotLeft+plotWidth/2, plotTop+plotHeight+33)
-	yLabel := "calls/s"
+	yLabel := v.unit
 	if y.log {
 		yLabel += " (log scale)"
 	}
@@ -199,6 +234,14 @@ func drawPanel(w io.Writer, rs []Result, top int) {
 	}
 	if sv, ok := sc.Model.(Server); ok {
 		refs = append(refs, ref{sv.Capacity, fmt.Sprintf("capacity %s/s", number(sv.Capacity)), "#000", true})
+	}
+	if tr := sc.Model.trigger(); v.target && !tr.Empty() && tr.From > 0 {
+		before := 0.0
+		for _, d := range rs[0].Done[:min(len(rs[0].Done), int(tr.From/Bin))] {
+			before += d * Bin.Seconds()
+		}
+		target := RecoveredShare * before / tr.From.Seconds()
+		refs = append(refs, ref{target, fmt.Sprintf("%s%% of the goodput before", number(100*RecoveredShare)), "#1a7f37", true})
 	}
 	for _, r := range refs {
 		py := y.px(r.v)

@@ -71,7 +71,10 @@
 //     attempt.
 //
 // The histograms have buckets from 5ms to 2 minutes, suited to waits and to
-// calls that last up to the default deadline.
+// calls that last up to the default deadline. [Buckets], an option of New,
+// sets others:
+//
+//	metrics, err := promobserve.New(reg, promobserve.Buckets(0.01, 0.1, 1, 10))
 //
 // # Queries
 //

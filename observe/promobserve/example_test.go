@@ -79,3 +79,38 @@ func Example() {
 	// reflexio_retry_calls_total{class="Permanent",operation="users.get",outcome="permanent_failure"} 1
 	// reflexio_retry_delay_seconds_count{class="Transient",operation="users.get"} 2
 }
+
+// Buckets sets the bounds of the buckets of both histograms: here, for
+// calls of a service whose retries wait about a second.
+func ExampleBuckets() {
+	reg := prometheus.NewRegistry()
+	metrics, err := promobserve.New(reg, promobserve.Buckets(0.5, 1, 2, 4))
+	if err != nil {
+		panic(err)
+	}
+	_ = retry.Run(context.Background(), flaky(1), noWait, retry.Subscribe(metrics))
+
+	mfs, err := reg.Gather()
+	if err != nil {
+		panic(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != promobserve.MetricCallDuration {
+			continue
+		}
+		for _, b := range mf.GetMetric()[0].GetHistogram().GetBucket() {
+			fmt.Printf("le=%v: %d\n", b.GetUpperBound(), b.GetCumulativeCount())
+		}
+	}
+
+	_, err = promobserve.New(prometheus.NewRegistry(), promobserve.Buckets(1, 0.5))
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, retry.ErrInvalidOption))
+	// Output:
+	// le=0.5: 1
+	// le=1: 1
+	// le=2: 1
+	// le=4: 1
+	// promobserve: promobserve.Buckets(1, 0.5): bound 0.5 follows 1; want them strictly increasing
+	// true
+}

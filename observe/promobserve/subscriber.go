@@ -36,10 +36,10 @@ const (
 	LabelClass = "class"
 )
 
-// buckets are the bucket boundaries of the two histograms, in seconds, from
-// a few milliseconds to the two minutes that a call with the default
-// deadline may last.
-var buckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+// defaultBuckets are the bucket boundaries of the two histograms, in
+// seconds, from a few milliseconds to the two minutes that a call with the
+// default deadline may last, unless Buckets says otherwise.
+var defaultBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
 
 // maxCached bounds the series that a Subscriber keeps at hand, so that a
 // program that puts ids into operation names costs allocations, not memory
@@ -73,7 +73,22 @@ type Subscriber struct {
 // A nil reg means prometheus.DefaultRegisterer. To add a prefix or constant
 // labels to the metrics, wrap reg with prometheus.WrapRegistererWithPrefix
 // or prometheus.WrapRegistererWith.
-func New(reg prometheus.Registerer) (*Subscriber, error) {
+//
+// Options, such as Buckets, change the metrics; an invalid one makes New
+// fail with an error that names it and its value and matches
+// retry.ErrInvalidOption, before anything is registered.
+func New(reg prometheus.Registerer, opts ...Option) (*Subscriber, error) {
+	c := config{buckets: defaultBuckets}
+	for _, o := range opts {
+		if o == nil {
+			c.fail("nil Option", "want an Option such as Buckets(…)")
+			continue
+		}
+		o.apply(&c)
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
 	if reg == nil {
 		reg = prometheus.DefaultRegisterer
 	}
@@ -91,12 +106,12 @@ func New(reg prometheus.Registerer) (*Subscriber, error) {
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    MetricCallDuration,
 			Help:    "Duration of retry calls, waits included, by outcome.",
-			Buckets: buckets,
+			Buckets: c.buckets,
 		}, byOutcome),
 		delay: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    MetricDelay,
 			Help:    "Wait before each retry, by the class of the failure retried.",
-			Buckets: buckets,
+			Buckets: c.buckets,
 		}, byClass),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: MetricBudgetRefusals,

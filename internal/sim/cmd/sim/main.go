@@ -3,14 +3,22 @@
 //
 // Usage:
 //
-//	go run ./internal/sim/cmd/sim [-seed n] [-svg file] [-table=false]
+//	go run ./internal/sim/cmd/sim [flags]
 //
-// It prints the results as CSV on standard output, as a table on standard
-// error, and draws the offered load over time, per scenario and policy, in
-// an SVG file. The same seed gives the same bytes.
+// With no flags it prints the results of the whole grid as CSV on standard
+// output, as a table on standard error, and draws the offered load over
+// time, per scenario and policy, in sim.svg. Flags choose the scenarios
+// (-scenario), change them (-load, -fail, -clients, -budget-ratio,
+// -budget-burst, -budget=per-client), or sweep one scenario over a grid of
+// offered loads and failure probabilities, writing a CSV and an SVG chart:
+//
+//	go run ./internal/sim/cmd/sim -scenario=capacity -sweep=load=50:400:50,fail=0:1:0.1 -out=sweeps
+//
+// -h lists every flag. The same flags and seed give the same bytes.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,43 +27,13 @@ import (
 )
 
 func main() {
-	seed := flag.Uint64("seed", 1, "seed of every random draw of the runs")
-	svg := flag.String("svg", "sim.svg", "file to draw the chart in; empty for none")
-	table := flag.Bool("table", true, "print a table of the results on standard error")
-	small := flag.Bool("small", false, "run the small grid of the tests instead of the full one")
-	flag.Parse()
-	if flag.NArg() > 0 {
-		flag.Usage()
+	switch err := sim.Main(os.Args[1:], os.Stdout, os.Stderr); {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, sim.ErrUsage):
 		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "sim:", err)
+		os.Exit(1)
 	}
-
-	results := sim.RunGrid(sim.Grid(!*small), *seed)
-	if err := sim.WriteCSV(os.Stdout, results); err != nil {
-		fail(err)
-	}
-	if *table {
-		if err := sim.WriteTable(os.Stderr, results); err != nil {
-			fail(err)
-		}
-	}
-	if *svg != "" {
-		f, err := os.Create(*svg)
-		if err != nil {
-			fail(err)
-		}
-		if err := sim.WriteSVG(f, results); err != nil {
-			fail(err)
-		}
-		if err := f.Close(); err != nil {
-			fail(err)
-		}
-		if *table {
-			fmt.Fprintf(os.Stderr, "\nchart: %s\n", *svg)
-		}
-	}
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "sim:", err)
-	os.Exit(1)
 }
