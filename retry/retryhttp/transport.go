@@ -10,10 +10,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 )
@@ -31,8 +31,7 @@ type Transport struct {
 	retryOpts  []retry.Option               // as Retry gave them, until New bundles them
 	retry      retry.Option                 // the bundle; nil: none
 	idempotent func(req *http.Request) bool // nil: IsIdempotent
-	budget     budgetPolicy                 // the zero value: BudgetPerHost(0.1, 10)
-	budgets    sync.Map                     // per-host budgets: destination → *retry.Budget
+	budgets    integration.Budgets          // the zero value: BudgetPerHost(0.1, 10)
 	err        error                        // the first invalid option
 }
 
@@ -67,15 +66,7 @@ func NewClient(opts ...Option) *http.Client {
 }
 
 // fail records that option o is invalid, unless an earlier one was.
-func (t *Transport) fail(o Option, reason string) {
-	if t.err == nil {
-		name := "Option"
-		if o != nil {
-			name = o.String()
-		}
-		t.err = &optionError{option: name, reason: reason}
-	}
-}
+func (t *Transport) fail(o Option, reason string) { integration.Fail(&t.err, "retryhttp", o, reason) }
 
 // CloseIdleConnections closes the idle connections of the Transport's
 // RoundTripper, if it has such a method; http.Client's method of that name
@@ -181,18 +172,7 @@ func (t *Transport) options(c *call) []retry.Option {
 // budgetFor returns the budget option of a request to u: always one, so
 // that no default of package retry applies in its place.
 func (t *Transport) budgetFor(u *url.URL) retry.Option {
-	switch t.budget.kind {
-	case none:
-		return retry.NoBudget()
-	case shared:
-		return t.budget.shared
-	}
-	key := destination(u)
-	if b, ok := t.budgets.Load(key); ok {
-		return b.(*retry.Budget)
-	}
-	b, _ := t.budgets.LoadOrStore(key, retry.NewBudget(t.budget.params()))
-	return b.(*retry.Budget)
+	return integration.Option(&t.budgets, u, destination)
 }
 
 // destination returns the scheme, host and port of u, with the scheme's

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -707,6 +709,41 @@ func TestOptionStrings(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.opt.String(); got != tt.want {
 			t.Errorf("String() = %q; want %q", got, tt.want)
+		}
+	}
+}
+
+// TestShortFailingBodyIsReadInTheAttempt pins where a failing response's
+// body goes: one of known length within 64 KiB is read and closed by the
+// attempt itself, before the loop decides, so its connection is free
+// during the wait, and the response that RoundTrip hands back on giving
+// up still reads in full.
+func TestShortFailingBodyIsReadInTheAttempt(t *testing.T) {
+	checkLeaks(t)
+	var bodies []*trackedBody
+	body := strings.Repeat("y", 1000)
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		b := newBody(body)
+		bodies = append(bodies, b)
+		resp := response(r, 503, b)
+		resp.ContentLength = int64(len(body))
+		return resp, nil
+	})
+	var closedAtRetry []bool
+	spy := observe.Func(func(observe.Retry) {
+		closedAtRetry = append(closedAtRetry, bodies[len(bodies)-1].closed.Load())
+	})
+	tr := retryhttp.New(rt, fast, retryhttp.Retry(retry.MaxAttempts(3), retry.Subscribe(spy)))
+	code, got, err := send(tr, httptest.NewRequest("GET", "http://example.com/", nil))
+	if code != 503 || got != body || err != nil {
+		t.Fatalf("RoundTrip and read = %d, %d bytes, %v; want 503, %d bytes, nil", code, len(got), err, len(body))
+	}
+	if want := []bool{true, true}; !slices.Equal(closedAtRetry, want) {
+		t.Errorf("body closed when the Retry event came: %v; want %v", closedAtRetry, want)
+	}
+	for i, b := range bodies {
+		if !b.closed.Load() || b.read.Load() != int64(len(body)) {
+			t.Errorf("body %d: closed %v, %d bytes read; want closed, %d", i, b.closed.Load(), b.read.Load(), len(body))
 		}
 	}
 }

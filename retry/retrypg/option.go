@@ -62,7 +62,7 @@ func (c *config) resolve(opts []Option) ([]retry.Option, error) {
 // earlier option was.
 func (c *config) fail(label, reason string) {
 	if c.err == nil {
-		c.err = &optionError{option: label, reason: reason}
+		c.err = optionError(label, reason)
 	}
 }
 

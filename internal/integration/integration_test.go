@@ -1,0 +1,78 @@
+package integration
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+func id(s string) string { return s }
+
+func TestOptionPerKey(t *testing.T) {
+	var b Budgets
+	a1 := Option(&b, "a", id)
+	if a2 := Option(&b, "a", id); a1 != a2 {
+		t.Errorf("Option(a) twice = %v, %v; want the same Budget", a1, a2)
+	}
+	if c := Option(&b, "c", id); c == a1 {
+		t.Errorf("Option(c) = Option(a); want a Budget of its own")
+	}
+	if got, want := a1.String(), "Budget(0.1, 10)"; got != want {
+		t.Errorf("Option(a) = %v; want %v", got, want)
+	}
+}
+
+func TestOptionSharedAndNone(t *testing.T) {
+	calls := 0
+	key := func(string) string { calls++; return "" }
+	shared := retry.NewBudget(1, 1)
+	var b Budgets
+	b.Set(Shared(shared))
+	if got := Option(&b, "a", key); got != retry.Option(shared) {
+		t.Errorf("Option = %v; want the shared Budget", got)
+	}
+	b.Set(None())
+	if got := Option(&b, "a", key); got.String() != "NoBudget()" {
+		t.Errorf("Option = %v; want NoBudget()", got)
+	}
+	if calls != 0 {
+		t.Errorf("key called %d times; want 0", calls)
+	}
+}
+
+func TestPolicyString(t *testing.T) {
+	tests := []struct {
+		p    Policy
+		want string
+	}{
+		{Policy{}, "BudgetPerHost(0.1, 10)"},
+		{PerKey(0.5, 3), "BudgetPerHost(0.5, 3)"},
+		{None(), "NoBudget()"},
+		{Shared(retry.NewBudget(0.2, 4)), "Budget(Budget(0.2, 4))"},
+	}
+	for _, tt := range tests {
+		if got := tt.p.String("BudgetPerHost"); got != tt.want {
+			t.Errorf("String = %q; want %q", got, tt.want)
+		}
+	}
+	if got := Shared(nil).Invalid(); got == "" {
+		t.Error("Shared(nil).Invalid() = \"\"; want a reason")
+	}
+}
+
+func TestOptionError(t *testing.T) {
+	err := error(&OptionError{Pkg: "retryhttp", Option: "Budget(<nil>)", Reason: "budget is nil"})
+	if got, want := err.Error(), "retryhttp: Budget(<nil>): budget is nil"; got != want {
+		t.Errorf("Error() = %q; want %q", got, want)
+	}
+	if !errors.Is(err, retry.ErrInvalidOption) {
+		t.Error("errors.Is(err, ErrInvalidOption) = false")
+	}
+}
+
+func TestJoin(t *testing.T) {
+	if got, want := Join([]retry.Option{retry.MaxAttempts(3), retry.NoBudget()}), "MaxAttempts(3), NoBudget()"; got != want {
+		t.Errorf("Join = %q; want %q", got, want)
+	}
+}
