@@ -14,7 +14,6 @@ import (
 
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/internal/integration"
-	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -153,11 +152,8 @@ func (t *Transport) reasonNotToRetry(req *http.Request) error {
 // so that the user's options override them, then the user's, then what no
 // option may override.
 func (t *Transport) options(c *call) []retry.Option {
-	opts := make([]retry.Option, 0, 5)
-	// c drains the response it discards before the user's subscribers
-	// hear of the retry.
-	opts = append(opts, retry.Name(c.method+" "+c.host), retry.Subscribe(c))
-	opts = append(opts, t.budgetFor(c.req.URL))
+	opts := make([]retry.Option, 0, 4)
+	opts = append(opts, retry.Name(c.method+" "+c.host), t.budgetFor(c.req.URL))
 	if t.retry != nil {
 		opts = append(opts, t.retry)
 	}
@@ -201,8 +197,8 @@ type call struct {
 	sent         bool  // req's own body went to an attempt, which closes it
 
 	// The last attempt's response, which had a failing status, and the
-	// cancel function of its context: the loop may retry, and the Retry
-	// event discards it, or give up, and RoundTrip returns it.
+	// cancel function of its context: the loop may retry, and the next
+	// attempt discards it, or give up, and RoundTrip returns it.
 	last       *http.Response
 	lastCancel context.CancelCauseFunc
 }
@@ -218,7 +214,7 @@ func newCall(t *Transport, req *http.Request) *call {
 
 // attempt is the operation that retry.Do calls: one attempt at c.req.
 func (c *call) attempt(actx context.Context) (*http.Response, error) {
-	c.discard() // the Retry event did, unless a subscriber panicked
+	c.discard() // the failing response of the attempt before, if it is still open
 	first := !c.sent
 	c.sent = true
 	body, err := c.body(first)
@@ -262,6 +258,7 @@ func (c *call) attempt(actx context.Context) (*http.Response, error) {
 	if resp.StatusCode < 400 || resp.StatusCode > 599 {
 		return c.keep(resp, cancel), nil
 	}
+	settle(resp, cancel)
 	c.last, c.lastCancel = resp, cancel
 	return nil, c.failure(newStatusError(c, resp, time.Now()))
 }
@@ -312,14 +309,6 @@ func (c *call) failure(err error) error {
 	}
 	return err
 }
-
-// Handle discards the last response when the loop is about to retry: no
-// Retry event is sent after the last attempt, so the response of the last
-// attempt is never discarded here.
-func (c *call) Handle(context.Context, observe.Event) { c.discard() }
-
-// Kinds returns the Retry kind alone.
-func (c *call) Kinds() observe.Set { return observe.SetOf(observe.KindRetry) }
 
 // discard drains and closes the last response, if there is one, and
 // cancels its context.

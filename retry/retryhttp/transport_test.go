@@ -747,3 +747,25 @@ func TestShortFailingBodyIsReadInTheAttempt(t *testing.T) {
 		}
 	}
 }
+
+// TestLongFailingBodyOfKnownLength pins what settle leaves alone: a
+// failing body of known length beyond 64 KiB stays open in its attempt,
+// is closed by the next one (its connection lost, as before), and reads in
+// full from the response handed back on giving up.
+func TestLongFailingBodyOfKnownLength(t *testing.T) {
+	checkLeaks(t)
+	long := strings.Repeat("z", 100<<10)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(long)))
+		w.WriteHeader(503)
+		io.WriteString(w, long)
+	})
+	tr := newTransport(t, retryhttp.Retry(retry.MaxAttempts(3)))
+	code, body, err := do(t, tr, "GET", srv.URL, "")
+	if code != 503 || body != long || err != nil {
+		t.Errorf("RoundTrip and read = %d, %d bytes, %v; want 503, %d bytes, nil", code, len(body), err, len(long))
+	}
+	if n := srv.conns.Load(); n != 3 {
+		t.Errorf("%d connections; want 3, one per attempt", n)
+	}
+}
