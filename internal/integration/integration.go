@@ -152,3 +152,46 @@ func Fail(err *error, pkg string, o fmt.Stringer, reason string) {
 		*err = &OptionError{Pkg: pkg, Option: name, Reason: reason}
 	}
 }
+
+// Apply calls apply with each of opts, in order, and fail with the reason
+// of each one that is nil: the loop of an integration's New.
+func Apply[O any](opts []O, apply func(O), fail func(reason string)) {
+	for n, o := range opts {
+		if any(o) == nil {
+			fail("option " + strconv.Itoa(n) + " is nil")
+			continue
+		}
+		apply(o)
+	}
+}
+
+// AddRetry appends opts, the retry options of an integration's Retry
+// option, to *to, and returns "", or, if one of them is nil, appends none
+// and returns why.
+func AddRetry(to *[]retry.Option, opts []retry.Option) string {
+	for n, o := range opts {
+		if o == nil {
+			return "option " + strconv.Itoa(n) + " is nil"
+		}
+	}
+	*to = append(*to, opts...)
+	return ""
+}
+
+// Bundle returns the retry options that an integration's Retry options
+// gathered as one option, resolved once, or nil if there are none.
+func Bundle(opts []retry.Option) retry.Option {
+	if len(opts) == 0 {
+		return nil
+	}
+	return retry.Options(opts...)
+}
+
+// Func returns the text of an option whose argument is a function: name,
+// then "(nil)" or "(…)".
+func Func(name string, isNil bool) string {
+	if isNil {
+		return name + "(nil)"
+	}
+	return name + "(…)"
+}

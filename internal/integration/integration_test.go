@@ -2,6 +2,8 @@ package integration
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/reflexio-go/reflexio/retry"
@@ -74,5 +76,37 @@ func TestOptionError(t *testing.T) {
 func TestJoin(t *testing.T) {
 	if got, want := Join([]retry.Option{retry.MaxAttempts(3), retry.NoBudget()}), "MaxAttempts(3), NoBudget()"; got != want {
 		t.Errorf("Join = %q; want %q", got, want)
+	}
+}
+
+func TestApply(t *testing.T) {
+	var applied []string
+	var failed []string
+	opts := []fmt.Stringer{retry.MaxAttempts(1), nil, retry.NoBudget()}
+	Apply(opts, func(o fmt.Stringer) { applied = append(applied, o.String()) }, func(r string) { failed = append(failed, r) })
+	if want := []string{"MaxAttempts(1)", "NoBudget()"}; !slices.Equal(applied, want) {
+		t.Errorf("applied %q; want %q", applied, want)
+	}
+	if want := []string{"option 1 is nil"}; !slices.Equal(failed, want) {
+		t.Errorf("failed %q; want %q", failed, want)
+	}
+}
+
+func TestAddRetryAndBundle(t *testing.T) {
+	var to []retry.Option
+	if r := AddRetry(&to, []retry.Option{retry.MaxAttempts(2), nil}); r != "option 1 is nil" || len(to) != 0 {
+		t.Errorf("AddRetry with a nil = %q, %d options; want \"option 1 is nil\", 0", r, len(to))
+	}
+	if Bundle(to) != nil {
+		t.Error("Bundle(none) != nil")
+	}
+	if r := AddRetry(&to, []retry.Option{retry.MaxAttempts(2)}); r != "" || len(to) != 1 {
+		t.Errorf("AddRetry = %q, %d options; want \"\", 1", r, len(to))
+	}
+	if Bundle(to) == nil {
+		t.Error("Bundle(one) = nil")
+	}
+	if got := Func("Idempotent", true) + " " + Func("Idempotent", false); got != "Idempotent(nil) Idempotent(…)" {
+		t.Errorf("Func = %q", got)
 	}
 }

@@ -2,7 +2,6 @@ package retrygrpc
 
 import (
 	"context"
-	"strconv"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -41,16 +40,8 @@ type Interceptor struct {
 //	conn, err := grpc.NewClient(target, append(r.DialOptions(), grpc.WithTransportCredentials(creds))...)
 func New(opts ...Option) *Interceptor {
 	i := &Interceptor{}
-	for n, o := range opts {
-		if o == nil {
-			i.fail(nil, "option "+strconv.Itoa(n)+" is nil")
-			continue
-		}
-		o.apply(i)
-	}
-	if len(i.retryOpts) > 0 {
-		i.retry, i.retryOpts = retry.Options(i.retryOpts...), nil
-	}
+	integration.Apply(opts, func(o Option) { o.apply(i) }, func(reason string) { i.fail(nil, reason) })
+	i.retry, i.retryOpts = integration.Bundle(i.retryOpts), nil
 	return i
 }
 

@@ -41,13 +41,9 @@ type retryOptions struct{ opts []retry.Option }
 func (o *retryOptions) String() string { return "Retry(" + integration.Join(o.opts) + ")" }
 
 func (o *retryOptions) apply(i *Interceptor) {
-	for n, r := range o.opts {
-		if r == nil {
-			i.fail(o, "option "+strconv.Itoa(n)+" is nil")
-			return
-		}
+	if reason := integration.AddRetry(&i.retryOpts, o.opts); reason != "" {
+		i.fail(o, reason)
 	}
-	i.retryOpts = append(i.retryOpts, o.opts...)
 }
 
 // BudgetPerTarget gives each target (the ClientConn's canonical target,

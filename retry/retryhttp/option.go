@@ -2,7 +2,6 @@ package retryhttp
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
@@ -39,13 +38,9 @@ type retryOptions struct{ opts []retry.Option }
 func (o *retryOptions) String() string { return "Retry(" + integration.Join(o.opts) + ")" }
 
 func (o *retryOptions) apply(t *Transport) {
-	for i, r := range o.opts {
-		if r == nil {
-			t.fail(o, "option "+strconv.Itoa(i)+" is nil")
-			return
-		}
+	if reason := integration.AddRetry(&t.retryOpts, o.opts); reason != "" {
+		t.fail(o, reason)
 	}
-	t.retryOpts = append(t.retryOpts, o.opts...)
 }
 
 // Idempotent sets the rule that says whether a request may be sent more
@@ -66,12 +61,7 @@ func Idempotent(rule func(*http.Request) bool) Option { return idempotent{rule} 
 
 type idempotent struct{ rule func(*http.Request) bool }
 
-func (o idempotent) String() string {
-	if o.rule == nil {
-		return "Idempotent(nil)"
-	}
-	return "Idempotent(…)"
-}
+func (o idempotent) String() string { return integration.Func("Idempotent", o.rule == nil) }
 
 func (o idempotent) apply(t *Transport) {
 	if o.rule == nil {

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -43,16 +42,8 @@ type Transport struct {
 //	client := &http.Client{Transport: retryhttp.New(nil, retryhttp.Retry(retry.MaxAttempts(3)))}
 func New(next http.RoundTripper, opts ...Option) *Transport {
 	t := &Transport{next: next}
-	for i, o := range opts {
-		if o == nil {
-			t.fail(nil, "option "+strconv.Itoa(i)+" is nil")
-			continue
-		}
-		o.apply(t)
-	}
-	if len(t.retryOpts) > 0 {
-		t.retry, t.retryOpts = retry.Options(t.retryOpts...), nil
-	}
+	integration.Apply(opts, func(o Option) { o.apply(t) }, func(reason string) { t.fail(nil, reason) })
+	t.retry, t.retryOpts = integration.Bundle(t.retryOpts), nil
 	return t
 }
 
