@@ -27,14 +27,11 @@ func (e *OptionError) Is(target error) bool { return target == retry.ErrInvalidO
 
 // Join returns the options as a list for an option's text: "a, b, c".
 func Join(opts []retry.Option) string {
-	var s strings.Builder
+	texts := make([]string, len(opts))
 	for i, o := range opts {
-		if i > 0 {
-			s.WriteString(", ")
-		}
-		fmt.Fprint(&s, o)
+		texts[i] = fmt.Sprint(o)
 	}
-	return s.String()
+	return strings.Join(texts, ", ")
 }
 
 // The default of a per-downstream budget: retries within 10% of the calls

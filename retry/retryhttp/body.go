@@ -49,22 +49,39 @@ func settle(resp *http.Response, cancel context.CancelCauseFunc) {
 	if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength < 0 || resp.ContentLength > maxDrain {
 		return
 	}
-	var buf bytes.Buffer
+	// One byte more than the body said, to see it end.
+	buf := make([]byte, resp.ContentLength+1)
 	timer := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
-	_, err := io.CopyN(&buf, resp.Body, maxDrain+1)
+	n, err := io.ReadFull(resp.Body, buf)
 	timer.Stop()
-	switch err {
-	case nil: // a body longer than it said: the rest stays on the wire
-		resp.Body = &prefixed{io.MultiReader(&buf, resp.Body), resp.Body}
+	switch {
+	case err == nil: // a body longer than it said: the rest stays on the wire
+		resp.Body = &prefixed{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
 		return
-	case io.EOF:
-		resp.Body.Close()
-		resp.Body = io.NopCloser(&buf)
-	default:
-		resp.Body.Close()
-		resp.Body = io.NopCloser(io.MultiReader(&buf, errReader{err}))
+	case int64(n) == resp.ContentLength && (err == io.EOF || err == io.ErrUnexpectedEOF):
+		err = io.EOF // the whole body
 	}
+	resp.Body.Close()
+	resp.Body = &readBody{buf[:n], err}
 }
+
+// readBody is a body that was read whole, or up to err, and closed: it
+// reads what was read, then err.
+type readBody struct {
+	b   []byte
+	err error
+}
+
+func (r *readBody) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func (r *readBody) Close() error { return nil }
 
 // prefixed is a body of which a prefix was read: it reads it again, then
 // the rest.
@@ -72,10 +89,6 @@ type prefixed struct {
 	io.Reader
 	io.Closer
 }
-
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // closeResponse closes the body of resp, a response that nobody will read.
 func closeResponse(resp *http.Response) {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -768,4 +769,32 @@ func TestLongFailingBodyOfKnownLength(t *testing.T) {
 	if n := srv.conns.Load(); n != 3 {
 		t.Errorf("%d connections; want 3, one per attempt", n)
 	}
+}
+
+// TestSlowShortFailingBodyIsCut pins the bound on settling: a failing
+// body of known short length that does not arrive within half a second is
+// cut, closed, and the response handed back on giving up reads the error.
+func TestSlowShortFailingBodyIsCut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var body *blockingBody
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			body = &blockingBody{ctx: r.Context()}
+			resp := response(r, 503, body)
+			resp.ContentLength = 10
+			return resp, nil
+		})
+		tr := retryhttp.New(rt, retryhttp.Retry(retry.MaxAttempts(1)))
+		resp, err := tr.RoundTrip(httptest.NewRequest("GET", "http://example.com/", nil))
+		if err != nil {
+			t.Fatalf("RoundTrip = %v; want the 503", err)
+		}
+		defer resp.Body.Close()
+		_, err = io.ReadAll(resp.Body)
+		if err == nil || !strings.Contains(err.Error(), "took too long") {
+			t.Errorf("reading the body = %v; want the error of its cut", err)
+		}
+		if !body.closed.Load() {
+			t.Error("the cut body was not closed")
+		}
+	})
 }
