@@ -1,9 +1,10 @@
 package classify
 
 import (
-	"math"
 	"strings"
 	"time"
+
+	"github.com/reflexio-go/reflexio/internal/decimal"
 )
 
 // ParseRetryAfter returns how long, from now, an HTTP Retry-After header
@@ -56,25 +57,8 @@ var httpDateLayouts = [...]string{
 	time.ANSIC,                       // asctime, always in GMT
 }
 
-// maxSeconds is the largest whole number of seconds a Duration holds.
-const maxSeconds = int64(math.MaxInt64 / time.Second)
-
 // parseSeconds reads delay-seconds, 1*DIGIT, saturating at the largest
 // Duration.
-func parseSeconds(s string) (time.Duration, bool) {
-	var n int64
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
-			return 0, false
-		}
-		if n <= maxSeconds { // then n*10 + 9 cannot overflow
-			n = n*10 + int64(s[i]-'0')
-		}
-	}
-	if n > maxSeconds {
-		return math.MaxInt64, true
-	}
-	return time.Duration(n) * time.Second, true
-}
+func parseSeconds(s string) (time.Duration, bool) { return decimal.Duration(s, time.Second) }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

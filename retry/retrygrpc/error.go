@@ -2,7 +2,6 @@ package retrygrpc
 
 import (
 	"errors"
-	"math"
 	"strconv"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/decimal"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -53,24 +53,7 @@ func parsePushback(values []string) (time.Duration, bool) {
 	if v != "" && v[0] == '+' {
 		v = v[1:]
 	}
-	if v == "" {
-		return 0, false
-	}
-	const maxMillis = math.MaxInt64 / int64(time.Millisecond)
-	var n int64
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0, false // a sign, a fraction, a unit, garbage
-		}
-		if n <= maxMillis { // then n*10 + 9 cannot overflow
-			n = n*10 + int64(c-'0')
-		}
-	}
-	if n > maxMillis {
-		return math.MaxInt64, true
-	}
-	return time.Duration(n) * time.Millisecond, true
+	return decimal.Duration(v, time.Millisecond)
 }
 
 // quoted returns the trailer's values for an error's text: quoted, and cut
@@ -160,14 +143,3 @@ func (e *callError) GRPCStatus() *status.Status { return e.st }
 // RetryClass returns classify.Permanent: the call is over, and an outer
 // retry loop must not retry it.
 func (e *callError) RetryClass() classify.Class { return classify.Permanent }
-
-// optionError is the error of an invalid Option.
-type optionError struct {
-	option, reason string
-}
-
-func (e *optionError) Error() string { return "retrygrpc: " + e.option + ": " + e.reason }
-
-// Is makes the error match retry.ErrInvalidOption, as those of package
-// retry's own options do.
-func (e *optionError) Is(target error) bool { return target == retry.ErrInvalidOption }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/integration"
 )
 
 // ErrNotIdempotent is found with errors.Is in the error of a call that was
@@ -45,12 +46,7 @@ func Idempotent(rule func(fullMethod string) bool) Option { return idempotent{ru
 
 type idempotent struct{ rule func(string) bool }
 
-func (o idempotent) String() string {
-	if o.rule == nil {
-		return "Idempotent(nil)"
-	}
-	return "Idempotent(…)"
-}
+func (o idempotent) String() string { return integration.Func("Idempotent", o.rule == nil) }
 
 func (o idempotent) apply(i *Interceptor) {
 	if o.rule == nil {

@@ -2,14 +2,13 @@ package retrygrpc
 
 import (
 	"context"
-	"strconv"
-	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -23,14 +22,13 @@ import (
 // so that its budgets see all of their traffic. It must not be copied
 // after first use.
 type Interceptor struct {
-	retryOpts   []retry.Option    // as Retry gave them, until New bundles them
-	retry       retry.Option      // the bundle; nil: none
-	budget      budgetPolicy      // the zero value: BudgetPerTarget(0.1, 10)
-	budgets     sync.Map          // per-target budgets: canonical target → *retry.Budget
-	replayLimit int               // if replaySet
-	replaySet   bool              // false: defaultReplayLimit
-	idempotent  func(string) bool // the rule of Idempotent; nil: IsIdempotent
-	err         error             // the first invalid option
+	retryOpts   []retry.Option      // as Retry gave them, until New bundles them
+	retry       retry.Option        // the bundle; nil: none
+	budgets     integration.Budgets // the zero value: BudgetPerTarget(0.1, 10)
+	replayLimit int                 // if replaySet
+	replaySet   bool                // false: defaultReplayLimit
+	idempotent  func(string) bool   // the rule of Idempotent; nil: IsIdempotent
+	err         error               // the first invalid option
 }
 
 // New returns an Interceptor that retries calls as opts say. Invalid
@@ -42,29 +40,13 @@ type Interceptor struct {
 //	conn, err := grpc.NewClient(target, append(r.DialOptions(), grpc.WithTransportCredentials(creds))...)
 func New(opts ...Option) *Interceptor {
 	i := &Interceptor{}
-	for n, o := range opts {
-		if o == nil {
-			i.fail(nil, "option "+strconv.Itoa(n)+" is nil")
-			continue
-		}
-		o.apply(i)
-	}
-	if len(i.retryOpts) > 0 {
-		i.retry, i.retryOpts = retry.Options(i.retryOpts...), nil
-	}
+	integration.Apply(opts, func(o Option) { o.apply(i) }, func(reason string) { i.fail(nil, reason) })
+	i.retry, i.retryOpts = integration.Bundle(i.retryOpts), nil
 	return i
 }
 
 // fail records that option o is invalid, unless an earlier one was.
-func (i *Interceptor) fail(o Option, reason string) {
-	if i.err == nil {
-		name := "Option"
-		if o != nil {
-			name = o.String()
-		}
-		i.err = &optionError{option: name, reason: reason}
-	}
-}
+func (i *Interceptor) fail(o Option, reason string) { integration.Fail(&i.err, "retrygrpc", o, reason) }
 
 // DialOptions returns the dial options that install the Interceptor on a
 // ClientConn: Unary and Stream, chained after any interceptor installed
@@ -146,7 +128,7 @@ var defaultClassifier = retry.Classifier(classify.Chain(Classifier(), classify.D
 // override them, then the Interceptor's, then the call's own.
 func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grpc.CallOption) []retry.Option {
 	opts := make([]retry.Option, 0, 5)
-	opts = append(opts, defaultClassifier, retry.Name(method), i.budgetFor(cc))
+	opts = append(opts, defaultClassifier, retry.Name(method), integration.Option(&i.budgets, cc, target))
 	if i.retry != nil {
 		opts = append(opts, i.retry)
 	}
@@ -158,24 +140,12 @@ func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grp
 	return opts
 }
 
-// budgetFor returns the budget option of a call on cc: always one, so that
-// no default of package retry applies in its place.
-func (i *Interceptor) budgetFor(cc *grpc.ClientConn) retry.Option {
-	switch i.budget.kind {
-	case none:
-		return retry.NoBudget()
-	case shared:
-		return i.budget.shared
+// target returns the key of cc's budget: its canonical target.
+func target(cc *grpc.ClientConn) string {
+	if cc == nil { // in tests of interceptors, never from gRPC
+		return ""
 	}
-	key := ""
-	if cc != nil { // nil in tests of interceptors, never from gRPC
-		key = cc.CanonicalTarget()
-	}
-	if b, ok := i.budgets.Load(key); ok {
-		return b.(*retry.Budget)
-	}
-	b, _ := i.budgets.LoadOrStore(key, retry.NewBudget(i.budget.params()))
-	return b.(*retry.Budget)
+	return cc.CanonicalTarget()
 }
 
 // limit returns the ReplayLimit in force.

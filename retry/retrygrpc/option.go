@@ -1,11 +1,11 @@
 package retrygrpc
 
 import (
-	"fmt"
 	"strconv"
 
 	"google.golang.org/grpc"
 
+	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -38,47 +38,28 @@ func Retry(opts ...retry.Option) Option {
 // retryOptions is a pointer, so that it compares equal to itself alone.
 type retryOptions struct{ opts []retry.Option }
 
-func (o *retryOptions) String() string { return "Retry(" + join(o.opts) + ")" }
+func (o *retryOptions) String() string { return "Retry(" + integration.Join(o.opts) + ")" }
 
 func (o *retryOptions) apply(i *Interceptor) {
-	for n, r := range o.opts {
-		if r == nil {
-			i.fail(o, "option "+strconv.Itoa(n)+" is nil")
-			return
-		}
+	if reason := integration.AddRetry(&i.retryOpts, o.opts); reason != "" {
+		i.fail(o, reason)
 	}
-	i.retryOpts = append(i.retryOpts, o.opts...)
 }
-
-func join(opts []retry.Option) string {
-	s := ""
-	for n, o := range opts {
-		if n > 0 {
-			s += ", "
-		}
-		s += fmt.Sprint(o)
-	}
-	return s
-}
-
-// The default of BudgetPerTarget: retries within 10% of the calls to a
-// target, plus one per call that succeeds, plus 10: a target that
-// fails every call gets at most 1.1 attempts per call, plus 10.
-const (
-	defaultBudgetRatio = 0.1
-	defaultBudgetBurst = 10
-)
 
 // BudgetPerTarget gives each target (the ClientConn's canonical target,
 // such as "dns:///users.internal:443") a retry.Budget of its own, made
-// with retry.NewBudget(ratio, burst) at its first call and kept for the
-// life of the Interceptor, so that a service that is down cannot use up
-// the retries of the others. Invalid parameters make every call fail with
-// retry.ErrInvalidOption before it is made.
+// with retry.NewBudget(ratio, burst) at its first call, so that a service
+// that is down cannot use up the retries of the others. Invalid
+// parameters make every call fail with retry.ErrInvalidOption before it
+// is made.
+//
+// The Interceptor keeps the budgets of retry.DefaultMaxKeys targets at
+// most, in a retry.Budgets: past that, the target least recently called
+// is forgotten, and gets a fresh, full budget when it is called again.
 //
 // Default: BudgetPerTarget(0.1, 10).
 func BudgetPerTarget(ratio float64, burst int) Option {
-	return budgetPolicy{kind: perTarget, custom: true, ratio: ratio, burst: burst}
+	return budgetPolicy{integration.PerKey(ratio, burst)}
 }
 
 // Budget makes every call share b, whatever its target: use it to share
@@ -86,57 +67,25 @@ func BudgetPerTarget(ratio float64, burst int) Option {
 // of one dependency. b must not be nil.
 //
 // Default: BudgetPerTarget(0.1, 10).
-func Budget(b *retry.Budget) Option { return budgetPolicy{kind: shared, shared: b} }
+func Budget(b *retry.Budget) Option { return budgetPolicy{integration.Shared(b)} }
 
 // NoBudget lifts the retry budget: each call's retries are bounded by its
 // attempt caps and deadline alone.
 //
 // Default: BudgetPerTarget(0.1, 10).
-func NoBudget() Option { return budgetPolicy{kind: none} }
+func NoBudget() Option { return budgetPolicy{integration.None()} }
 
-type budgetKind uint8
+// budgetPolicy is the budget option.
+type budgetPolicy struct{ p integration.Policy }
 
-const (
-	perTarget budgetKind = iota // the zero value: the default
-	shared
-	none
-)
-
-// budgetPolicy is the budget option; its zero value is the default,
-// BudgetPerTarget(0.1, 10).
-type budgetPolicy struct {
-	kind   budgetKind
-	custom bool    // perTarget: ratio and burst were given
-	ratio  float64 // perTarget, if custom
-	burst  int     // perTarget, if custom
-	shared *retry.Budget
-}
-
-func (o budgetPolicy) String() string {
-	switch o.kind {
-	case shared:
-		return fmt.Sprintf("Budget(%v)", o.shared)
-	case none:
-		return "NoBudget()"
-	}
-	ratio, burst := o.params()
-	return "BudgetPerTarget(" + strconv.FormatFloat(ratio, 'g', -1, 64) + ", " + strconv.Itoa(burst) + ")"
-}
-
-// params returns the ratio and burst of a per-target budget.
-func (o budgetPolicy) params() (float64, int) {
-	if !o.custom {
-		return defaultBudgetRatio, defaultBudgetBurst
-	}
-	return o.ratio, o.burst
-}
+func (o budgetPolicy) String() string { return o.p.String("BudgetPerTarget") }
 
 func (o budgetPolicy) apply(i *Interceptor) {
-	if o.kind == shared && o.shared == nil {
-		i.fail(o, "budget is nil (NoBudget lifts the budget)")
+	if reason := o.p.Invalid(); reason != "" {
+		i.fail(o, reason)
 		return
 	}
-	i.budget = o
+	i.budgets.Set(o.p)
 }
 
 // defaultReplayLimit is the default of ReplayLimit, the size of gRPC's own
@@ -179,7 +128,7 @@ func (o replayLimit) apply(i *Interceptor) {
 // result in a variable to reuse it. A call without an Interceptor ignores
 // the option. Several CallRetry options of one call add up, in order.
 func CallRetry(opts ...retry.Option) grpc.CallOption {
-	return callRetry{opt: retry.Options(opts...), label: "CallRetry(" + join(opts) + ")"}
+	return callRetry{opt: retry.Options(opts...), label: "CallRetry(" + integration.Join(opts) + ")"}
 }
 
 // callRetry carries retry options to the Interceptor through a call's

@@ -1,6 +1,7 @@
 package retryhttp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -33,6 +34,61 @@ func drain(resp *http.Response, cancel context.CancelCauseFunc) {
 }
 
 var errDrainTimeout = errors.New("retryhttp: draining a discarded response took too long")
+
+// settle reads the body of resp, a response with a failing status, in
+// the attempt that got it, before the loop decides whether to retry: if
+// its length is known and within maxDrain, it reads it to its end, within
+// drainTimeout, closes it, which frees its connection for the next
+// attempt at once, and gives resp a body that holds what it read, so that
+// a response handed back on giving up reads in full. A body that does not
+// arrive in time reads, after what came, the error of its cut; one that
+// turns out longer than it said reads on from where settle stopped. A
+// body of unknown length, or longer than maxDrain, stays as it is: the
+// next attempt discards it, with drain, or RoundTrip hands it back.
+func settle(resp *http.Response, cancel context.CancelCauseFunc) {
+	if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength < 0 || resp.ContentLength > maxDrain {
+		return
+	}
+	// One byte more than the body said, to see it end.
+	buf := make([]byte, resp.ContentLength+1)
+	timer := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
+	n, err := io.ReadFull(resp.Body, buf)
+	timer.Stop()
+	switch {
+	case err == nil: // a body longer than it said: the rest stays on the wire
+		resp.Body = &prefixed{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
+		return
+	case int64(n) == resp.ContentLength && (err == io.EOF || err == io.ErrUnexpectedEOF):
+		err = io.EOF // the whole body
+	}
+	resp.Body.Close()
+	resp.Body = &readBody{buf[:n], err}
+}
+
+// readBody is a body that was read whole, or up to err, and closed: it
+// reads what was read, then err.
+type readBody struct {
+	b   []byte
+	err error
+}
+
+func (r *readBody) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func (r *readBody) Close() error { return nil }
+
+// prefixed is a body of which a prefix was read: it reads it again, then
+// the rest.
+type prefixed struct {
+	io.Reader
+	io.Closer
+}
 
 // closeResponse closes the body of resp, a response that nobody will read.
 func closeResponse(resp *http.Response) {

@@ -111,9 +111,9 @@ func newDoCall(client *http.Client, req *http.Request, noDecode bool) (*doCall, 
 	var err error
 	switch {
 	case req == nil:
-		return nil, &optionError{option: "Do", reason: "request is nil"}
+		return nil, optionError("Do", "request is nil")
 	case noDecode:
-		err = &optionError{option: "Do", reason: "decode is nil"}
+		err = optionError("Do", "decode is nil")
 	case req.URL == nil:
 		err = errors.New("retryhttp: request has no URL")
 	}

@@ -58,9 +58,14 @@
 // by retry.MaxRetryAfter (1 minute by default), and the loop gives up at
 // once when the wait would not end before its deadline.
 //
-// When the loop retries, it first drains and closes the response it
-// discards: at most 64 KiB, for at most half a second, so that the
-// connection can serve the next attempt. When it gives up on a request that
+// A failing response is settled by the attempt that got it, before the
+// loop decides: a body whose Content-Length is at most 64 KiB is read to
+// its end (for at most half a second; one that takes longer is cut there)
+// and closed at once, so that its connection is free for the next attempt,
+// and the response keeps what was read. A longer body, or one of unknown
+// length, stays open until the next attempt, which drains it (at most
+// 64 KiB, for at most half a second, else the connection is closed) and
+// closes it; on giving up it comes back unread. When it gives up on a request that
 // got a response, for whatever reason (the status is Permanent, the
 // attempts are spent, the budget refuses, the next wait would not fit the
 // deadline), RoundTrip returns that last response with a nil error, status

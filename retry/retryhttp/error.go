@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/reflexio-go/reflexio/classify"
-	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/internal/integration"
 )
 
 // The reasons a request is sent only once. They are found with errors.Is
@@ -109,13 +109,7 @@ func (e *notRetried) Unwrap() []error { return []error{e.err, e.reason} }
 // request cannot be sent again.
 func (e *notRetried) RetryClass() classify.Class { return classify.Permanent }
 
-// optionError is the error of an invalid Option.
-type optionError struct {
-	option, reason string
+// optionError returns the error of option, invalid for reason.
+func optionError(option, reason string) error {
+	return &integration.OptionError{Pkg: "retryhttp", Option: option, Reason: reason}
 }
-
-func (e *optionError) Error() string { return "retryhttp: " + e.option + ": " + e.reason }
-
-// Is makes the error match retry.ErrInvalidOption, as those of package
-// retry's own options do.
-func (e *optionError) Is(target error) bool { return target == retry.ErrInvalidOption }

@@ -1,10 +1,9 @@
 package retryhttp
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
 
+	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -36,25 +35,12 @@ func Retry(opts ...retry.Option) Option {
 // retryOptions is a pointer, so that it compares equal to itself alone.
 type retryOptions struct{ opts []retry.Option }
 
-func (o *retryOptions) String() string {
-	s := "Retry("
-	for i, r := range o.opts {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprint(r)
-	}
-	return s + ")"
-}
+func (o *retryOptions) String() string { return "Retry(" + integration.Join(o.opts) + ")" }
 
 func (o *retryOptions) apply(t *Transport) {
-	for i, r := range o.opts {
-		if r == nil {
-			t.fail(o, "option "+strconv.Itoa(i)+" is nil")
-			return
-		}
+	if reason := integration.AddRetry(&t.retryOpts, o.opts); reason != "" {
+		t.fail(o, reason)
 	}
-	t.retryOpts = append(t.retryOpts, o.opts...)
 }
 
 // Idempotent sets the rule that says whether a request may be sent more
@@ -75,12 +61,7 @@ func Idempotent(rule func(*http.Request) bool) Option { return idempotent{rule} 
 
 type idempotent struct{ rule func(*http.Request) bool }
 
-func (o idempotent) String() string {
-	if o.rule == nil {
-		return "Idempotent(nil)"
-	}
-	return "Idempotent(…)"
-}
+func (o idempotent) String() string { return integration.Func("Idempotent", o.rule == nil) }
 
 func (o idempotent) apply(t *Transport) {
 	if o.rule == nil {
@@ -104,27 +85,21 @@ func IsIdempotent(req *http.Request) bool {
 	return len(req.Header.Values("Idempotency-Key")) > 0
 }
 
-// The default of BudgetPerHost: retries within 10% of the calls to a
-// destination, plus one per call that succeeds, plus 10: a destination
-// that fails every call gets at most 1.1 attempts per call, plus 10.
-const (
-	defaultBudgetRatio = 0.1
-	defaultBudgetBurst = 10
-)
-
 // BudgetPerHost gives each destination (scheme, host and port) a
 // retry.Budget of its own, made with retry.NewBudget(ratio, burst) at its
-// first request and kept for the life of the Transport, so that a host that
-// is down cannot use up the retries of the others. Invalid parameters make
-// every request fail with retry.ErrInvalidOption before it is sent.
+// first request, so that a host that is down cannot use up the retries of
+// the others. Invalid parameters make every request fail with
+// retry.ErrInvalidOption before it is sent.
 //
-// The Transport keeps one budget per destination it has ever called: a
-// client that calls an unbounded number of hosts, such as a crawler, should
-// share one Budget or use NoBudget instead.
+// The Transport keeps the budgets of retry.DefaultMaxKeys destinations at
+// most, in a retry.Budgets: past that, the destination least recently
+// called is forgotten, and gets a fresh, full budget when it is called
+// again. A client that calls an unbounded number of hosts, such as a
+// crawler, should share one Budget or use NoBudget instead.
 //
 // Default: BudgetPerHost(0.1, 10).
 func BudgetPerHost(ratio float64, burst int) Option {
-	return budgetPolicy{kind: perHost, custom: true, ratio: ratio, burst: burst}
+	return budgetPolicy{integration.PerKey(ratio, burst)}
 }
 
 // Budget makes every request share b, whatever its destination: use it to
@@ -132,55 +107,23 @@ func BudgetPerHost(ratio float64, burst int) Option {
 // callers of one dependency. b must not be nil.
 //
 // Default: BudgetPerHost(0.1, 10).
-func Budget(b *retry.Budget) Option { return budgetPolicy{kind: shared, shared: b} }
+func Budget(b *retry.Budget) Option { return budgetPolicy{integration.Shared(b)} }
 
 // NoBudget lifts the retry budget: each request's retries are bounded by
 // its attempt caps and deadline alone.
 //
 // Default: BudgetPerHost(0.1, 10).
-func NoBudget() Option { return budgetPolicy{kind: none} }
+func NoBudget() Option { return budgetPolicy{integration.None()} }
 
-type budgetKind uint8
+// budgetPolicy is the budget option.
+type budgetPolicy struct{ p integration.Policy }
 
-const (
-	perHost budgetKind = iota // the zero value: the default
-	shared
-	none
-)
-
-// budgetPolicy is the budget option; its zero value is the default,
-// BudgetPerHost(0.1, 10).
-type budgetPolicy struct {
-	kind   budgetKind
-	custom bool    // perHost: ratio and burst were given
-	ratio  float64 // perHost, if custom
-	burst  int     // perHost, if custom
-	shared *retry.Budget
-}
-
-func (o budgetPolicy) String() string {
-	switch o.kind {
-	case shared:
-		return fmt.Sprintf("Budget(%v)", o.shared)
-	case none:
-		return "NoBudget()"
-	}
-	ratio, burst := o.params()
-	return "BudgetPerHost(" + strconv.FormatFloat(ratio, 'g', -1, 64) + ", " + strconv.Itoa(burst) + ")"
-}
-
-// params returns the ratio and burst of a per-host budget.
-func (o budgetPolicy) params() (float64, int) {
-	if !o.custom {
-		return defaultBudgetRatio, defaultBudgetBurst
-	}
-	return o.ratio, o.burst
-}
+func (o budgetPolicy) String() string { return o.p.String("BudgetPerHost") }
 
 func (o budgetPolicy) apply(t *Transport) {
-	if o.kind == shared && o.shared == nil {
-		t.fail(o, "budget is nil (NoBudget lifts the budget)")
+	if reason := o.p.Invalid(); reason != "" {
+		t.fail(o, reason)
 		return
 	}
-	t.budget = o
+	t.budgets.Set(o.p)
 }

@@ -8,13 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/reflexio-go/reflexio/classify"
-	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -31,8 +29,7 @@ type Transport struct {
 	retryOpts  []retry.Option               // as Retry gave them, until New bundles them
 	retry      retry.Option                 // the bundle; nil: none
 	idempotent func(req *http.Request) bool // nil: IsIdempotent
-	budget     budgetPolicy                 // the zero value: BudgetPerHost(0.1, 10)
-	budgets    sync.Map                     // per-host budgets: destination → *retry.Budget
+	budgets    integration.Budgets          // the zero value: BudgetPerHost(0.1, 10)
 	err        error                        // the first invalid option
 }
 
@@ -45,16 +42,8 @@ type Transport struct {
 //	client := &http.Client{Transport: retryhttp.New(nil, retryhttp.Retry(retry.MaxAttempts(3)))}
 func New(next http.RoundTripper, opts ...Option) *Transport {
 	t := &Transport{next: next}
-	for i, o := range opts {
-		if o == nil {
-			t.fail(nil, "option "+strconv.Itoa(i)+" is nil")
-			continue
-		}
-		o.apply(t)
-	}
-	if len(t.retryOpts) > 0 {
-		t.retry, t.retryOpts = retry.Options(t.retryOpts...), nil
-	}
+	integration.Apply(opts, func(o Option) { o.apply(t) }, func(reason string) { t.fail(nil, reason) })
+	t.retry, t.retryOpts = integration.Bundle(t.retryOpts), nil
 	return t
 }
 
@@ -67,15 +56,7 @@ func NewClient(opts ...Option) *http.Client {
 }
 
 // fail records that option o is invalid, unless an earlier one was.
-func (t *Transport) fail(o Option, reason string) {
-	if t.err == nil {
-		name := "Option"
-		if o != nil {
-			name = o.String()
-		}
-		t.err = &optionError{option: name, reason: reason}
-	}
-}
+func (t *Transport) fail(o Option, reason string) { integration.Fail(&t.err, "retryhttp", o, reason) }
 
 // CloseIdleConnections closes the idle connections of the Transport's
 // RoundTripper, if it has such a method; http.Client's method of that name
@@ -162,11 +143,8 @@ func (t *Transport) reasonNotToRetry(req *http.Request) error {
 // so that the user's options override them, then the user's, then what no
 // option may override.
 func (t *Transport) options(c *call) []retry.Option {
-	opts := make([]retry.Option, 0, 5)
-	// c drains the response it discards before the user's subscribers
-	// hear of the retry.
-	opts = append(opts, retry.Name(c.method+" "+c.host), retry.Subscribe(c))
-	opts = append(opts, t.budgetFor(c.req.URL))
+	opts := make([]retry.Option, 0, 4)
+	opts = append(opts, retry.Name(c.method+" "+c.host), t.budgetFor(c.req.URL))
 	if t.retry != nil {
 		opts = append(opts, t.retry)
 	}
@@ -181,18 +159,7 @@ func (t *Transport) options(c *call) []retry.Option {
 // budgetFor returns the budget option of a request to u: always one, so
 // that no default of package retry applies in its place.
 func (t *Transport) budgetFor(u *url.URL) retry.Option {
-	switch t.budget.kind {
-	case none:
-		return retry.NoBudget()
-	case shared:
-		return t.budget.shared
-	}
-	key := destination(u)
-	if b, ok := t.budgets.Load(key); ok {
-		return b.(*retry.Budget)
-	}
-	b, _ := t.budgets.LoadOrStore(key, retry.NewBudget(t.budget.params()))
-	return b.(*retry.Budget)
+	return integration.Option(&t.budgets, u, destination)
 }
 
 // destination returns the scheme, host and port of u, with the scheme's
@@ -221,8 +188,8 @@ type call struct {
 	sent         bool  // req's own body went to an attempt, which closes it
 
 	// The last attempt's response, which had a failing status, and the
-	// cancel function of its context: the loop may retry, and the Retry
-	// event discards it, or give up, and RoundTrip returns it.
+	// cancel function of its context: the loop may retry, and the next
+	// attempt discards it, or give up, and RoundTrip returns it.
 	last       *http.Response
 	lastCancel context.CancelCauseFunc
 }
@@ -238,7 +205,7 @@ func newCall(t *Transport, req *http.Request) *call {
 
 // attempt is the operation that retry.Do calls: one attempt at c.req.
 func (c *call) attempt(actx context.Context) (*http.Response, error) {
-	c.discard() // the Retry event did, unless a subscriber panicked
+	c.discard() // the failing response of the attempt before, if it is still open
 	first := !c.sent
 	c.sent = true
 	body, err := c.body(first)
@@ -282,6 +249,7 @@ func (c *call) attempt(actx context.Context) (*http.Response, error) {
 	if resp.StatusCode < 400 || resp.StatusCode > 599 {
 		return c.keep(resp, cancel), nil
 	}
+	settle(resp, cancel)
 	c.last, c.lastCancel = resp, cancel
 	return nil, c.failure(newStatusError(c, resp, time.Now()))
 }
@@ -332,14 +300,6 @@ func (c *call) failure(err error) error {
 	}
 	return err
 }
-
-// Handle discards the last response when the loop is about to retry: no
-// Retry event is sent after the last attempt, so the response of the last
-// attempt is never discarded here.
-func (c *call) Handle(context.Context, observe.Event) { c.discard() }
-
-// Kinds returns the Retry kind alone.
-func (c *call) Kinds() observe.Set { return observe.SetOf(observe.KindRetry) }
 
 // discard drains and closes the last response, if there is one, and
 // cancels its context.

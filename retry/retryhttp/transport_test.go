@@ -7,9 +7,12 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -709,4 +712,89 @@ func TestOptionStrings(t *testing.T) {
 			t.Errorf("String() = %q; want %q", got, tt.want)
 		}
 	}
+}
+
+// TestShortFailingBodyIsReadInTheAttempt pins where a failing response's
+// body goes: one of known length within 64 KiB is read and closed by the
+// attempt itself, before the loop decides, so its connection is free
+// during the wait, and the response that RoundTrip hands back on giving
+// up still reads in full.
+func TestShortFailingBodyIsReadInTheAttempt(t *testing.T) {
+	checkLeaks(t)
+	var bodies []*trackedBody
+	body := strings.Repeat("y", 1000)
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		b := newBody(body)
+		bodies = append(bodies, b)
+		resp := response(r, 503, b)
+		resp.ContentLength = int64(len(body))
+		return resp, nil
+	})
+	var closedAtRetry []bool
+	spy := observe.Func(func(observe.Retry) {
+		closedAtRetry = append(closedAtRetry, bodies[len(bodies)-1].closed.Load())
+	})
+	tr := retryhttp.New(rt, fast, retryhttp.Retry(retry.MaxAttempts(3), retry.Subscribe(spy)))
+	code, got, err := send(tr, httptest.NewRequest("GET", "http://example.com/", nil))
+	if code != 503 || got != body || err != nil {
+		t.Fatalf("RoundTrip and read = %d, %d bytes, %v; want 503, %d bytes, nil", code, len(got), err, len(body))
+	}
+	if want := []bool{true, true}; !slices.Equal(closedAtRetry, want) {
+		t.Errorf("body closed when the Retry event came: %v; want %v", closedAtRetry, want)
+	}
+	for i, b := range bodies {
+		if !b.closed.Load() || b.read.Load() != int64(len(body)) {
+			t.Errorf("body %d: closed %v, %d bytes read; want closed, %d", i, b.closed.Load(), b.read.Load(), len(body))
+		}
+	}
+}
+
+// TestLongFailingBodyOfKnownLength pins what settle leaves alone: a
+// failing body of known length beyond 64 KiB stays open in its attempt,
+// is closed by the next one (its connection lost, as before), and reads in
+// full from the response handed back on giving up.
+func TestLongFailingBodyOfKnownLength(t *testing.T) {
+	checkLeaks(t)
+	long := strings.Repeat("z", 100<<10)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(long)))
+		w.WriteHeader(503)
+		io.WriteString(w, long)
+	})
+	tr := newTransport(t, retryhttp.Retry(retry.MaxAttempts(3)))
+	code, body, err := do(t, tr, "GET", srv.URL, "")
+	if code != 503 || body != long || err != nil {
+		t.Errorf("RoundTrip and read = %d, %d bytes, %v; want 503, %d bytes, nil", code, len(body), err, len(long))
+	}
+	if n := srv.conns.Load(); n != 3 {
+		t.Errorf("%d connections; want 3, one per attempt", n)
+	}
+}
+
+// TestSlowShortFailingBodyIsCut pins the bound on settling: a failing
+// body of known short length that does not arrive within half a second is
+// cut, closed, and the response handed back on giving up reads the error.
+func TestSlowShortFailingBodyIsCut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var body *blockingBody
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			body = &blockingBody{ctx: r.Context()}
+			resp := response(r, 503, body)
+			resp.ContentLength = 10
+			return resp, nil
+		})
+		tr := retryhttp.New(rt, retryhttp.Retry(retry.MaxAttempts(1)))
+		resp, err := tr.RoundTrip(httptest.NewRequest("GET", "http://example.com/", nil))
+		if err != nil {
+			t.Fatalf("RoundTrip = %v; want the 503", err)
+		}
+		defer resp.Body.Close()
+		_, err = io.ReadAll(resp.Body)
+		if err == nil || !strings.Contains(err.Error(), "took too long") {
+			t.Errorf("reading the body = %v; want the error of its cut", err)
+		}
+		if !body.closed.Load() {
+			t.Error("the cut body was not closed")
+		}
+	})
 }

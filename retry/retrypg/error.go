@@ -4,7 +4,7 @@ import (
 	"errors"
 
 	"github.com/reflexio-go/reflexio/classify"
-	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/internal/integration"
 )
 
 // ErrCommitUnknown is found with errors.Is in the error of a call whose
@@ -65,13 +65,7 @@ func (e *connClosedError) Unwrap() error { return e.err }
 // RetryClass returns classify.Permanent.
 func (e *connClosedError) RetryClass() classify.Class { return classify.Permanent }
 
-// optionError is the error of an invalid Option or argument.
-type optionError struct {
-	option, reason string
+// optionError returns the error of an invalid Option or argument.
+func optionError(option, reason string) error {
+	return &integration.OptionError{Pkg: "retrypg", Option: option, Reason: reason}
 }
-
-func (e *optionError) Error() string { return "retrypg: " + e.option + ": " + e.reason }
-
-// Is makes the error match retry.ErrInvalidOption, as those of package
-// retry's own options do.
-func (e *optionError) Is(target error) bool { return target == retry.ErrInvalidOption }

@@ -1,13 +1,12 @@
 package retrypg
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -62,7 +61,7 @@ func (c *config) resolve(opts []Option) ([]retry.Option, error) {
 // earlier option was.
 func (c *config) fail(label, reason string) {
 	if c.err == nil {
-		c.err = &optionError{option: label, reason: reason}
+		c.err = optionError(label, reason)
 	}
 }
 
@@ -107,18 +106,7 @@ type retryOptions struct {
 	bundle retry.Option
 }
 
-func (o *retryOptions) String() string {
-	var b strings.Builder
-	b.WriteString("Retry(")
-	for i, r := range o.opts {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprint(&b, r)
-	}
-	b.WriteString(")")
-	return b.String()
-}
+func (o *retryOptions) String() string { return "Retry(" + integration.Join(o.opts) + ")" }
 
 func (o *retryOptions) apply(c *config) {
 	for i, r := range o.opts {

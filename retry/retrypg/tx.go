@@ -38,7 +38,7 @@ type Beginner interface {
 // retry.ErrInvalidOption for an invalid option or a nil db or fn.
 func Run(ctx context.Context, db Beginner, txOptions pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) error, opts ...Option) error {
 	if fn == nil {
-		return &optionError{option: "Run", reason: "fn is nil"}
+		return optionError("Run", "fn is nil")
 	}
 	return run(ctx, "Run", db, txOptions, fn, opts)
 }
@@ -49,7 +49,7 @@ func Run(ctx context.Context, db Beginner, txOptions pgx.TxOptions, fn func(ctx 
 func Do[T any](ctx context.Context, db Beginner, txOptions pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) (T, error), opts ...Option) (T, error) {
 	var v T
 	if fn == nil {
-		return v, &optionError{option: "Do", reason: "fn is nil"}
+		return v, optionError("Do", "fn is nil")
 	}
 	err := run(ctx, "Do", db, txOptions, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
@@ -67,7 +67,7 @@ func Do[T any](ctx context.Context, db Beginner, txOptions pgx.TxOptions, fn fun
 // serves every result type.
 func run(ctx context.Context, caller string, db Beginner, txOptions pgx.TxOptions, fn func(context.Context, pgx.Tx) error, opts []Option) error {
 	if db == nil {
-		return &optionError{option: caller, reason: "db is nil"}
+		return optionError(caller, "db is nil")
 	}
 	var cfg config
 	retryOpts, err := cfg.resolve(opts)
