@@ -36,33 +36,37 @@ func drain(resp *http.Response, cancel context.CancelCauseFunc) {
 var errDrainTimeout = errors.New("retryhttp: draining a discarded response took too long")
 
 // settle reads the body of resp, a response with a failing status, in
-// the attempt that got it, before the loop decides whether to retry: if
-// its length is known and within maxDrain, it reads it to its end, within
-// drainTimeout, closes it, which frees its connection for the next
-// attempt at once, and gives resp a body that holds what it read, so that
-// a response handed back on giving up reads in full. A body that does not
-// arrive in time reads, after what came, the error of its cut; one that
-// turns out longer than it said reads on from where settle stopped. A
-// body of unknown length, or longer than maxDrain, stays as it is: the
-// next attempt discards it, with drain, or RoundTrip hands it back.
+// the attempt that got it, before the loop decides whether to retry: up to
+// maxDrain bytes (or its declared length, if shorter), within
+// drainTimeout. A body that ends within that is closed at once, which
+// frees its connection for the next attempt, and resp gets a body that
+// holds what was read, so that a response handed back on giving up reads
+// in full. A body that does not arrive in time reads, after what came, the
+// error of its cut. A body longer than that, or than it said, stays open
+// and reads on from where settle stopped: the next attempt discards it,
+// with drain, or RoundTrip hands it back. A body that declares more than
+// maxDrain is left as it is.
 func settle(resp *http.Response, cancel context.CancelCauseFunc) {
-	if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength < 0 || resp.ContentLength > maxDrain {
+	if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > maxDrain {
 		return
 	}
-	// One byte more than the body said, to see it end.
-	buf := make([]byte, resp.ContentLength+1)
+	limit := int64(maxDrain)
+	if resp.ContentLength >= 0 {
+		limit = resp.ContentLength
+	}
+	// One byte more than the limit, to see the body end.
 	timer := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
-	n, err := io.ReadFull(resp.Body, buf)
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	timer.Stop()
-	switch {
-	case err == nil: // a body longer than it said: the rest stays on the wire
+	if err == nil && int64(len(buf)) > limit { // more to come: the rest stays on the wire
 		resp.Body = &prefixed{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
 		return
-	case int64(n) == resp.ContentLength && (err == io.EOF || err == io.ErrUnexpectedEOF):
+	}
+	if err == nil {
 		err = io.EOF // the whole body
 	}
 	resp.Body.Close()
-	resp.Body = &readBody{buf[:n], err}
+	resp.Body = &readBody{buf, err}
 }
 
 // readBody is a body that was read whole, or up to err, and closed: it

@@ -59,13 +59,14 @@
 // once when the wait would not end before its deadline.
 //
 // A failing response is settled by the attempt that got it, before the
-// loop decides: a body whose Content-Length is at most 64 KiB is read to
-// its end (for at most half a second; one that takes longer is cut there)
-// and closed at once, so that its connection is free for the next attempt,
-// and the response keeps what was read. A longer body, or one of unknown
-// length, stays open until the next attempt, which drains it (at most
-// 64 KiB, for at most half a second, else the connection is closed) and
-// closes it; on giving up it comes back unread. When it gives up on a request that
+// loop decides: its body is read, up to 64 KiB and for at most half a
+// second (one that takes longer is cut there). A body that ends within
+// that is closed at once, so that its connection is free for the next
+// attempt, and the response keeps what was read. A longer body, or one
+// that declares more than 64 KiB, stays open until the next attempt,
+// which drains it (at most 64 KiB, for at most half a second, else the
+// connection is closed) and closes it; on giving up it comes back readable
+// in full. When it gives up on a request that
 // got a response, for whatever reason (the status is Permanent, the
 // attempts are spent, the budget refuses, the next wait would not fit the
 // deadline), RoundTrip returns that last response with a nil error, status

@@ -720,6 +720,12 @@ func TestOptionStrings(t *testing.T) {
 // during the wait, and the response that RoundTrip hands back on giving
 // up still reads in full.
 func TestShortFailingBodyIsReadInTheAttempt(t *testing.T) {
+	for _, length := range []string{"known", "unknown"} {
+		t.Run(length+" length", func(t *testing.T) { testShortFailingBody(t, length == "known") })
+	}
+}
+
+func testShortFailingBody(t *testing.T, known bool) {
 	checkLeaks(t)
 	var bodies []*trackedBody
 	body := strings.Repeat("y", 1000)
@@ -727,7 +733,10 @@ func TestShortFailingBodyIsReadInTheAttempt(t *testing.T) {
 		b := newBody(body)
 		bodies = append(bodies, b)
 		resp := response(r, 503, b)
-		resp.ContentLength = int64(len(body))
+		resp.ContentLength = -1 // chunked, say
+		if known {
+			resp.ContentLength = int64(len(body))
+		}
 		return resp, nil
 	})
 	var closedAtRetry []bool
