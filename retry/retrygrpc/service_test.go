@@ -34,7 +34,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/reflexio-go/reflexio/backoff"
-	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retrygrpc"
@@ -449,41 +449,9 @@ func checkLeaks(t *testing.T) {
 	})
 }
 
-// event is an event as the tests compare them.
-type event struct {
-	Kind    string
-	Op      string
-	Attempt int
-	Class   classify.Class
-	Err     string
-}
-
-// events returns the events rec received, as the tests compare them.
-func events(rec *observe.Recorder) []event {
-	var evs []event
-	for _, e := range rec.Events() {
-		ev := event{Kind: e.Kind().String()}
-		switch e := e.(type) {
-		case observe.Success:
-			ev.Op, ev.Attempt = e.Operation, e.Attempt
-		case observe.Retry:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.PermanentFailure:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.MaxAttemptsExceeded:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.DeadlineExceeded:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.BudgetExhausted:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.Cancelled:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		default:
-			ev.Op = "unexpected"
-		}
-		evs = append(evs, ev)
-	}
-	return evs
+// events flattens what rec recorded.
+func events(rec *observe.Recorder) []eventtest.Event {
+	return eventtest.Flatten(rec.Events(), nil, nil)
 }
 
 func errText(err error) string {

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retrygrpc"
@@ -32,13 +33,13 @@ func TestServerStream(t *testing.T) {
 		wantRaw    bool   // the error is gRPC's own, not the loop's
 		attempts   int    // MaxAttempts; 0: 3
 		wantCalls  int32
-		wantEvents []event
+		wantEvents []eventtest.Event
 	}{{
 		name:      "retried before the first response",
 		steps:     []step{fail(codes.Unavailable), fail(codes.Aborted), msgs(2)},
 		want:      []string{"hi #3.1", "hi #3.2"},
 		wantCalls: 3,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			{Kind: "retry", Op: serverMethod, Attempt: 1, Class: classify.Transient, Err: injected(codes.Unavailable, 1)},
 			{Kind: "retry", Op: serverMethod, Attempt: 2, Class: classify.Concurrency, Err: injected(codes.Aborted, 2)},
 			{Kind: "success", Op: serverMethod, Attempt: 3},
@@ -50,20 +51,20 @@ func TestServerStream(t *testing.T) {
 		wantErr:   injected(codes.Unavailable, 1),
 		wantRaw:   true,
 		wantCalls: 1,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			{Kind: "success", Op: serverMethod, Attempt: 1},
 		},
 	}, {
 		name:       "an empty stream is a response",
 		steps:      []step{ok()},
 		wantCalls:  1,
-		wantEvents: []event{{Kind: "success", Op: serverMethod, Attempt: 1}},
+		wantEvents: []eventtest.Event{{Kind: "success", Op: serverMethod, Attempt: 1}},
 	}, {
 		name:      "permanent before the first response",
 		steps:     []step{fail(codes.PermissionDenied)},
 		wantErr:   "retry: permanent error after 1 attempt: " + injected(codes.PermissionDenied, 1),
 		wantCalls: 1,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			{Kind: "permanent_failure", Op: serverMethod, Attempt: 1, Class: classify.Permanent, Err: injected(codes.PermissionDenied, 1)},
 		},
 	}, {
@@ -72,7 +73,7 @@ func TestServerStream(t *testing.T) {
 		attempts:  2,
 		wantErr:   "retry: max attempts reached after 2 attempts: " + injected(codes.Unavailable, 2),
 		wantCalls: 2,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			{Kind: "retry", Op: serverMethod, Attempt: 1, Class: classify.Transient, Err: injected(codes.Unavailable, 1)},
 			{Kind: "max_attempts_exceeded", Op: serverMethod, Attempt: 2, Class: classify.Transient, Err: injected(codes.Unavailable, 2)},
 		},
@@ -81,7 +82,7 @@ func TestServerStream(t *testing.T) {
 		steps:     []step{pushback(codes.Unavailable, "-1"), msgs(1)},
 		wantErr:   "retry: permanent error after 1 attempt: " + injected(codes.Unavailable, 1) + ` (not retried: grpc-retry-pushback-ms "-1")`,
 		wantCalls: 1,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			{Kind: "permanent_failure", Op: serverMethod, Attempt: 1, Class: classify.Permanent, Err: injected(codes.Unavailable, 1) + ` (not retried: grpc-retry-pushback-ms "-1")`},
 		},
 	}}
@@ -330,7 +331,7 @@ func TestStalledStreamAndAttemptTimeout(t *testing.T) {
 	if len(evs) > 0 {
 		evs[0].Err = status.Code(rec.Events()[0].(observe.Retry).Err).String() // the stream was cancelled
 	}
-	want := []event{
+	want := []eventtest.Event{
 		{Kind: "retry", Op: serverMethod, Attempt: 1, Class: classify.Transient, Err: "Canceled"},
 		{Kind: "success", Op: serverMethod, Attempt: 2},
 	}

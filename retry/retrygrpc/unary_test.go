@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retrygrpc"
@@ -62,7 +63,7 @@ func TestEveryCodeOverLoopback(t *testing.T) {
 				if err == nil || status.Code(err) != c {
 					t.Fatalf("unary() = %q, %v; want an error with code %v", got, err, c)
 				}
-				want := []event{{Kind: "permanent_failure", Op: unaryMethod, Attempt: 1, Class: class, Err: injected(c, 1)}}
+				want := []eventtest.Event{{Kind: "permanent_failure", Op: unaryMethod, Attempt: 1, Class: class, Err: injected(c, 1)}}
 				if diff := cmp.Diff(want, events(rec)); diff != "" {
 					t.Errorf("events (-want +got):\n%s", diff)
 				}
@@ -71,7 +72,7 @@ func TestEveryCodeOverLoopback(t *testing.T) {
 			if err != nil || got != "hi #2" {
 				t.Fatalf("unary() = %q, %v; want %q, nil", got, err, "hi #2")
 			}
-			want := []event{
+			want := []eventtest.Event{
 				{Kind: "retry", Op: unaryMethod, Attempt: 1, Class: class, Err: injected(c, 1)},
 				{Kind: "success", Op: unaryMethod, Attempt: 2},
 			}
@@ -240,7 +241,7 @@ func TestStalledServerAndAttemptTimeout(t *testing.T) {
 			evs[i].Err = status.Code(r.Err).String()
 		}
 	}
-	want := []event{
+	want := []eventtest.Event{
 		{Kind: "retry", Op: unaryMethod, Attempt: 1, Class: classify.Transient, Err: "DeadlineExceeded"},
 		{Kind: "retry", Op: unaryMethod, Attempt: 2, Class: classify.Transient, Err: "DeadlineExceeded"},
 		{Kind: "success", Op: unaryMethod, Attempt: 3},

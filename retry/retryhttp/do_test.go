@@ -21,6 +21,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retryhttp"
@@ -209,11 +210,11 @@ func TestDoRetriesABodyCutHalfway(t *testing.T) {
 			if n := srv.requests.Load(); n != int32(cuts+1) {
 				t.Errorf("%d requests; want %d", n, cuts+1)
 			}
-			var want []event
+			var want []eventtest.Event
 			for i := 1; i <= cuts; i++ {
-				want = append(want, event{Kind: "retry", Op: op, Attempt: i, Class: classify.Transient, Err: op + ": unexpected EOF"})
+				want = append(want, eventtest.Event{Kind: "retry", Op: op, Attempt: i, Class: classify.Transient, Err: op + ": unexpected EOF"})
 			}
-			want = append(want, event{Kind: "success", Op: op, Attempt: cuts + 1})
+			want = append(want, eventtest.Event{Kind: "success", Op: op, Attempt: cuts + 1})
 			if diff := cmp.Diff(want, events(&rec)); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}

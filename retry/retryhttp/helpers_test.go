@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
-	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retryhttp"
@@ -195,43 +195,9 @@ func send(rt http.RoundTripper, req *http.Request) (int, string, error) {
 	return resp.StatusCode, string(b), err
 }
 
-// event is what the tests compare of an observe.Event: its real-time
-// fields vary from run to run.
-type event struct {
-	Kind    string
-	Op      string
-	Attempt int
-	Class   classify.Class
-	Err     string
-}
-
-// events returns the events rec received, as the tests compare them.
-func events(rec *observe.Recorder) []event {
-	var evs []event
-	for _, e := range rec.Events() {
-		ev := event{Kind: e.Kind().String()}
-		switch e := e.(type) {
-		case observe.Success:
-			ev.Op, ev.Attempt = e.Operation, e.Attempt
-		case observe.Retry:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.PermanentFailure:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.MaxAttemptsExceeded:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.DeadlineExceeded:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.BudgetExhausted:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		case observe.Cancelled:
-			ev.Op, ev.Attempt, ev.Class, ev.Err = e.Operation, e.Attempt, e.Class, errText(e.Err)
-		default:
-			ev.Op = "unexpected"
-		}
-		ev.Op = portless(ev.Op)
-		evs = append(evs, ev)
-	}
-	return evs
+// events flattens what rec recorded, with ports taken out.
+func events(rec *observe.Recorder) []eventtest.Event {
+	return eventtest.Flatten(rec.Events(), errText, portless)
 }
 
 // errText returns err's text with the loopback port replaced by PORT, so

@@ -18,6 +18,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retryhttp"
@@ -144,7 +145,7 @@ func TestAttemptTimeoutAsTheResponseComes(t *testing.T) {
 		if !late.closed.Load() {
 			t.Error("the late response's body was not closed")
 		}
-		want := []event{
+		want := []eventtest.Event{
 			{Kind: "retry", Op: "GET example.com", Attempt: 1, Class: classify.Transient, Err: "GET example.com: context deadline exceeded"},
 			{Kind: "success", Op: "GET example.com", Attempt: 2},
 		}
@@ -417,7 +418,7 @@ func TestEmptyMethodIsGET(t *testing.T) {
 	if _, _, err := send(retryhttp.New(next, retryhttp.Retry(retry.Subscribe(&rec))), req); err != nil {
 		t.Fatal(err)
 	}
-	want := []event{{Kind: "success", Op: "GET example.com", Attempt: 1}}
+	want := []eventtest.Event{{Kind: "success", Op: "GET example.com", Attempt: 1}}
 	if diff := cmp.Diff(want, events(&rec)); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retryhttp"
@@ -26,8 +27,8 @@ import (
 const op = "GET 127.0.0.1:PORT" // the default name of the tests' GETs
 
 func TestStatuses(t *testing.T) {
-	retryEv := func(attempt int, class classify.Class, code string) event {
-		return event{Kind: "retry", Op: op, Attempt: attempt, Class: class, Err: op + ": " + code}
+	retryEv := func(attempt int, class classify.Class, code string) eventtest.Event {
+		return eventtest.Event{Kind: "retry", Op: op, Attempt: attempt, Class: class, Err: op + ": " + code}
 	}
 	tests := []struct {
 		name       string
@@ -35,17 +36,17 @@ func TestStatuses(t *testing.T) {
 		opts       []retry.Option
 		wantStatus int
 		wantBody   string
-		wantEvents []event
+		wantEvents []eventtest.Event
 	}{{
 		name:       "success at once",
 		steps:      []step{status(200)},
 		wantStatus: 200, wantBody: "200 #1",
-		wantEvents: []event{{Kind: "success", Op: op, Attempt: 1}},
+		wantEvents: []eventtest.Event{{Kind: "success", Op: op, Attempt: 1}},
 	}, {
 		name:       "503 burst, then success",
 		steps:      []step{status(503), status(503), status(503), status(200)},
 		wantStatus: 200, wantBody: "200 #4",
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.ServerError, "503 Service Unavailable"),
 			retryEv(2, classify.ServerError, "503 Service Unavailable"),
 			retryEv(3, classify.ServerError, "503 Service Unavailable"),
@@ -56,7 +57,7 @@ func TestStatuses(t *testing.T) {
 		steps:      []step{status(408), status(409), status(429), status(500), status(502), status(504), status(200)},
 		opts:       []retry.Option{retry.MaxAttempts(10)},
 		wantStatus: 200, wantBody: "200 #7",
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Transient, "408 Request Timeout"),
 			retryEv(2, classify.Concurrency, "409 Conflict"),
 			retryEv(3, classify.RateLimit, "429 Too Many Requests"),
@@ -69,23 +70,23 @@ func TestStatuses(t *testing.T) {
 		name:       "404 is returned at once",
 		steps:      []step{status(404)},
 		wantStatus: 404, wantBody: "404 #1",
-		wantEvents: []event{{Kind: "permanent_failure", Op: op, Attempt: 1, Class: classify.Permanent, Err: op + ": 404 Not Found"}},
+		wantEvents: []eventtest.Event{{Kind: "permanent_failure", Op: op, Attempt: 1, Class: classify.Permanent, Err: op + ": 404 Not Found"}},
 	}, {
 		name:       "400 is returned at once",
 		steps:      []step{status(400)},
 		wantStatus: 400, wantBody: "400 #1",
-		wantEvents: []event{{Kind: "permanent_failure", Op: op, Attempt: 1, Class: classify.Permanent, Err: op + ": 400 Bad Request"}},
+		wantEvents: []eventtest.Event{{Kind: "permanent_failure", Op: op, Attempt: 1, Class: classify.Permanent, Err: op + ": 400 Bad Request"}},
 	}, {
 		name:       "redirects and other statuses below 400 are successes",
 		steps:      []step{status(304)},
 		wantStatus: 304, wantBody: "",
-		wantEvents: []event{{Kind: "success", Op: op, Attempt: 1}},
+		wantEvents: []eventtest.Event{{Kind: "success", Op: op, Attempt: 1}},
 	}, {
 		name:       "the last response comes back readable when attempts run out",
 		steps:      []step{status(503)},
 		opts:       []retry.Option{retry.MaxAttempts(3)},
 		wantStatus: 503, wantBody: "503 #3",
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.ServerError, "503 Service Unavailable"),
 			retryEv(2, classify.ServerError, "503 Service Unavailable"),
 			{Kind: "max_attempts_exceeded", Op: op, Attempt: 3, Class: classify.ServerError, Err: op + ": 503 Service Unavailable"},
@@ -103,7 +104,7 @@ func TestStatuses(t *testing.T) {
 			classify.Default(),
 		))},
 		wantStatus: 200, wantBody: "200 #2",
-		wantEvents: []event{retryEv(1, classify.Transient, "404 Not Found"), {Kind: "success", Op: op, Attempt: 2}},
+		wantEvents: []eventtest.Event{retryEv(1, classify.Transient, "404 Not Found"), {Kind: "success", Op: op, Attempt: 2}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,7 +204,7 @@ func TestRetryAfterBeyondDeadlineReturnsTheResponse(t *testing.T) {
 	if resp.StatusCode != 429 || string(body) != "429 #1" || resp.Header.Get("Retry-After") != "60" {
 		t.Errorf("RoundTrip = %d %q, Retry-After %q; want 429 %q, 60", resp.StatusCode, body, resp.Header.Get("Retry-After"), "429 #1")
 	}
-	want := []event{{Kind: "deadline_exceeded", Op: op, Attempt: 1, Class: classify.RateLimit, Err: op + ": 429 Too Many Requests (retry after 1m0s)"}}
+	want := []eventtest.Event{{Kind: "deadline_exceeded", Op: op, Attempt: 1, Class: classify.RateLimit, Err: op + ": 429 Too Many Requests (retry after 1m0s)"}}
 	if diff := cmp.Diff(want, events(&rec)); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
@@ -314,7 +315,7 @@ func TestNotIdempotent(t *testing.T) {
 			if len(tt.opts) > 0 && tt.opts[0] == alwaysTransient {
 				wantKind, wantClass = "max_attempts_exceeded", classify.Transient
 			}
-			want := []event{{
+			want := []eventtest.Event{{
 				Kind: wantKind, Op: tt.method + " 127.0.0.1:PORT", Attempt: 1, Class: wantClass,
 				Err: tt.method + " 127.0.0.1:PORT: 503 Service Unavailable (not retried: retryhttp: request is not idempotent)",
 			}}
@@ -478,7 +479,7 @@ func TestAttemptTimeout(t *testing.T) {
 	if code != 200 || body != "200 #2" || err != nil {
 		t.Errorf("RoundTrip = %d %q, %v; want 200 %q, nil", code, body, err, "200 #2")
 	}
-	want := []event{
+	want := []eventtest.Event{
 		{Kind: "retry", Op: op, Attempt: 1, Class: classify.Transient, Err: op + ": context deadline exceeded"},
 		{Kind: "success", Op: op, Attempt: 2},
 	}
@@ -652,7 +653,7 @@ func TestNameOfTheUser(t *testing.T) {
 	var rec observe.Recorder
 	tr := newTransport(t, retryhttp.Retry(retry.Name("users.get"), retry.Subscribe(&rec)))
 	do(t, tr, "", srv.URL, "")
-	want := []event{
+	want := []eventtest.Event{
 		{Kind: "retry", Op: "users.get", Attempt: 1, Class: classify.ServerError, Err: op + ": 503 Service Unavailable"},
 		{Kind: "success", Op: "users.get", Attempt: 2},
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 )
 
@@ -205,46 +205,7 @@ func (e *safeToRetry) Error() string     { return e.err.Error() }
 func (e *safeToRetry) Unwrap() error     { return e.err }
 func (e *safeToRetry) SafeToRetry() bool { return true }
 
-// event is what the tests compare of an observe.Event: its Delay and
-// Elapsed are checked apart, where they matter.
-type event struct {
-	Kind    string
-	Op      string
-	Attempt int
-	Class   classify.Class
-	Err     string
-}
-
-// events returns the events rec received, as the tests compare them.
-func events(rec *observe.Recorder) []event {
-	var evs []event
-	for _, e := range rec.Events() {
-		ev := event{Kind: e.Kind().String()}
-		var err error
-		switch e := e.(type) {
-		case observe.Success:
-			ev.Op, ev.Attempt = e.Operation, e.Attempt
-		case observe.Retry:
-			ev.Op, ev.Attempt, ev.Class, err = e.Operation, e.Attempt, e.Class, e.Err
-		case observe.PermanentFailure:
-			ev.Op, ev.Attempt, ev.Class, err = e.Operation, e.Attempt, e.Class, e.Err
-		case observe.MaxAttemptsExceeded:
-			ev.Op, ev.Attempt, ev.Class, err = e.Operation, e.Attempt, e.Class, e.Err
-		case observe.MaxUnknownAttemptsExceeded:
-			ev.Op, ev.Attempt, ev.Class, err = e.Operation, e.Attempt, e.Class, e.Err
-		case observe.MaxClassAttemptsExceeded:
-			ev.Op, ev.Attempt, ev.Class, err = e.Operation, e.Attempt, e.Class, e.Err
-		case observe.Cancelled:
-			ev.Op, ev.Attempt, ev.Class, err = e.Operation, e.Attempt, e.Class, e.Err
-		case observe.DeadlineExceeded:
-			ev.Op, ev.Attempt, ev.Class, err = e.Operation, e.Attempt, e.Class, e.Err
-		default:
-			ev.Op = "unexpected"
-		}
-		if err != nil {
-			ev.Err = err.Error()
-		}
-		evs = append(evs, ev)
-	}
-	return evs
+// events flattens what rec recorded.
+func events(rec *observe.Recorder) []eventtest.Event {
+	return eventtest.Flatten(rec.Events(), nil, nil)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retrypg"
@@ -45,12 +46,12 @@ func succeed(context.Context, pgx.Tx) error { return nil }
 func TestClassification(t *testing.T) {
 	const op = "pg.tx"
 	const serializationText = "ERROR: could not serialize access due to concurrent update (SQLSTATE 40001)"
-	retryEv := func(attempt int, class classify.Class, err string) event {
-		return event{Kind: "retry", Op: op, Attempt: attempt, Class: class, Err: err}
+	retryEv := func(attempt int, class classify.Class, err string) eventtest.Event {
+		return eventtest.Event{Kind: "retry", Op: op, Attempt: attempt, Class: class, Err: err}
 	}
-	success := func(attempt int) event { return event{Kind: "success", Op: op, Attempt: attempt} }
-	permanent := func(attempt int, err string) event {
-		return event{Kind: "permanent_failure", Op: op, Attempt: attempt, Class: classify.Permanent, Err: err}
+	success := func(attempt int) eventtest.Event { return eventtest.Event{Kind: "success", Op: op, Attempt: attempt} }
+	permanent := func(attempt int, err string) eventtest.Event {
+		return eventtest.Event{Kind: "permanent_failure", Op: op, Attempt: attempt, Class: classify.Permanent, Err: err}
 	}
 	tests := []struct {
 		name       string
@@ -58,17 +59,17 @@ func TestClassification(t *testing.T) {
 		fn         func(context.Context, pgx.Tx) error
 		opts       []retrypg.Option
 		wantErr    error // found in the call's error with errors.Is; nil: the call succeeds
-		wantEvents []event
+		wantEvents []eventtest.Event
 		wantEnds   []string
 	}{{
 		name:       "serialization failure is retried in a new transaction",
 		fn:         failFirst(1, errSerialization),
-		wantEvents: []event{retryEv(1, classify.Concurrency, serializationText), success(2)},
+		wantEvents: []eventtest.Event{retryEv(1, classify.Concurrency, serializationText), success(2)},
 		wantEnds:   []string{"rollback", "commit"},
 	}, {
 		name: "deadlock is retried",
 		fn:   failFirst(1, errDeadlock),
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Concurrency, "ERROR: deadlock detected (SQLSTATE 40P01)"),
 			success(2),
 		},
@@ -77,7 +78,7 @@ func TestClassification(t *testing.T) {
 		name: "serialization failure at commit is retried",
 		db:   &fakeDB{plans: []plan{{commit: errSerialization}, {}}},
 		fn:   succeed,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Concurrency, "retrypg: commit: "+serializationText),
 			success(2),
 		},
@@ -86,7 +87,7 @@ func TestClassification(t *testing.T) {
 		name: "serialization failure at commit of an old server is retried",
 		db:   &fakeDB{plans: []plan{{commit: &pgconn.PgError{Severity: "ERROR", Code: "40001", Message: "could not serialize access"}}, {}}},
 		fn:   succeed,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Concurrency, "retrypg: commit: ERROR: could not serialize access (SQLSTATE 40001)"),
 			success(2),
 		},
@@ -95,21 +96,21 @@ func TestClassification(t *testing.T) {
 		name:       "unique violation is permanent",
 		fn:         failFirst(1, errUnique),
 		wantErr:    errUnique,
-		wantEvents: []event{permanent(1, errUnique.Error())},
+		wantEvents: []eventtest.Event{permanent(1, errUnique.Error())},
 		wantEnds:   []string{"rollback"},
 	}, {
 		name:       "deferred constraint refused at commit is permanent",
 		db:         &fakeDB{plans: []plan{{commit: errForeignKey}}},
 		fn:         succeed,
 		wantErr:    errForeignKey,
-		wantEvents: []event{permanent(1, "retrypg: commit: "+errForeignKey.Error())},
+		wantEvents: []eventtest.Event{permanent(1, "retrypg: commit: "+errForeignKey.Error())},
 		wantEnds:   []string{"commit failed"},
 	}, {
 		name:    "commit without an answer is not retried",
 		db:      &fakeDB{plans: []plan{{commit: errLost}}},
 		fn:      succeed,
 		wantErr: retrypg.ErrCommitUnknown,
-		wantEvents: []event{permanent(1,
+		wantEvents: []eventtest.Event{permanent(1,
 			"retrypg: commit outcome unknown (the transaction may have been committed): read tcp: connection reset by peer")},
 		wantEnds: []string{"commit failed"},
 	}, {
@@ -117,7 +118,7 @@ func TestClassification(t *testing.T) {
 		db:      &fakeDB{plans: []plan{{commit: errTerminated}}},
 		fn:      succeed,
 		wantErr: retrypg.ErrCommitUnknown,
-		wantEvents: []event{permanent(1,
+		wantEvents: []eventtest.Event{permanent(1,
 			"retrypg: commit outcome unknown (the transaction may have been committed): "+errTerminated.Error())},
 		wantEnds: []string{"commit failed"},
 	}, {
@@ -125,7 +126,7 @@ func TestClassification(t *testing.T) {
 		db:   &fakeDB{plans: []plan{{commit: errLost}, {}}},
 		fn:   succeed,
 		opts: []retrypg.Option{retrypg.Idempotent()},
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Transient, "retrypg: commit outcome unknown (the transaction may have been committed): read tcp: connection reset by peer"),
 			success(2),
 		},
@@ -137,7 +138,7 @@ func TestClassification(t *testing.T) {
 		db:      &fakeDB{plans: []plan{{commit: errConnClosed}, {}}},
 		fn:      succeed,
 		wantErr: retrypg.ErrCommitUnknown,
-		wantEvents: []event{permanent(1,
+		wantEvents: []eventtest.Event{permanent(1,
 			"retrypg: commit outcome unknown (the transaction may have been committed): conn closed")},
 		wantEnds: []string{"commit failed"},
 	}, {
@@ -145,14 +146,14 @@ func TestClassification(t *testing.T) {
 		db:      &fakeDB{plans: []plan{{commit: errPartlySent}, {}}},
 		fn:      succeed,
 		wantErr: retrypg.ErrCommitUnknown,
-		wantEvents: []event{permanent(1,
+		wantEvents: []eventtest.Event{permanent(1,
 			"retrypg: commit outcome unknown (the transaction may have been committed): write failed: write tcp: write: broken pipe")},
 		wantEnds: []string{"commit failed"},
 	}, {
 		name: "commit that was never sent is retried",
 		db:   &fakeDB{plans: []plan{{commit: errNotSent}, {}}},
 		fn:   succeed,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Transient, "retrypg: commit: write failed: write tcp: write: broken pipe"),
 			success(2),
 		},
@@ -161,7 +162,7 @@ func TestClassification(t *testing.T) {
 		name:       "commit that rolled back is Unknown",
 		db:         &fakeDB{plans: []plan{{commit: pgx.ErrTxCommitRollback}, {}}},
 		fn:         succeed,
-		wantEvents: []event{retryEv(1, classify.Unknown, "retrypg: commit: commit unexpectedly resulted in rollback"), success(2)},
+		wantEvents: []eventtest.Event{retryEv(1, classify.Unknown, "retrypg: commit: commit unexpectedly resulted in rollback"), success(2)},
 		wantEnds:   []string{"commit failed", "commit"},
 	}, {
 		name: "fn that ended the transaction itself is permanent",
@@ -169,13 +170,13 @@ func TestClassification(t *testing.T) {
 			return tx.Rollback(ctx)
 		},
 		wantErr:    pgx.ErrTxClosed,
-		wantEvents: []event{permanent(1, "retrypg: commit: tx is closed")},
+		wantEvents: []eventtest.Event{permanent(1, "retrypg: commit: tx is closed")},
 		wantEnds:   []string{"rollback"},
 	}, {
 		name: "begin that sent nothing is transient",
 		db:   &fakeDB{plans: []plan{{begin: errNotSent}, {}}},
 		fn:   succeed,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Transient, "retrypg: begin: write failed: write tcp: write: broken pipe"),
 			success(2),
 		},
@@ -187,7 +188,7 @@ func TestClassification(t *testing.T) {
 			{},
 		}},
 		fn: succeed,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Transient, "retrypg: begin: dial tcp: connect: connection refused"),
 			success(2),
 		},
@@ -196,7 +197,7 @@ func TestClassification(t *testing.T) {
 		name: "too many connections at begin is a rate limit",
 		db:   &fakeDB{plans: []plan{{begin: errTooMany}, {}}},
 		fn:   succeed,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.RateLimit, "retrypg: begin: FATAL: sorry, too many clients already (SQLSTATE 53300)"),
 			success(2),
 		},
@@ -204,7 +205,7 @@ func TestClassification(t *testing.T) {
 	}, {
 		name:       "fn's failure that sent nothing is transient",
 		fn:         failFirst(1, errNotSent),
-		wantEvents: []event{retryEv(1, classify.Transient, "write failed: write tcp: write: broken pipe"), success(2)},
+		wantEvents: []eventtest.Event{retryEv(1, classify.Transient, "write failed: write tcp: write: broken pipe"), success(2)},
 		wantEnds:   []string{"rollback", "commit"},
 	}, {
 		// Run's rules forbid it; a retry could apply the transaction twice.
@@ -216,20 +217,20 @@ func TestClassification(t *testing.T) {
 			return errNotSent
 		},
 		wantErr:    errNotSent,
-		wantEvents: []event{permanent(1, "write failed: write tcp: write: broken pipe")},
+		wantEvents: []eventtest.Event{permanent(1, "write failed: write tcp: write: broken pipe")},
 		wantEnds:   []string{"commit"},
 	}, {
 		name:       "fn's own marker wins over the SQLSTATE",
 		fn:         failFirst(1, classify.MarkPermanent(errSerialization)),
 		wantErr:    errSerialization,
-		wantEvents: []event{permanent(1, serializationText)},
+		wantEvents: []eventtest.Event{permanent(1, serializationText)},
 		wantEnds:   []string{"rollback"},
 	}, {
 		name:    "closed single connection is not retried",
 		db:      fakeConn{&fakeDB{plans: []plan{{lose: true}}}},
 		fn:      failFirst(1, errLost),
 		wantErr: errLost,
-		wantEvents: []event{permanent(1,
+		wantEvents: []eventtest.Event{permanent(1,
 			"retrypg: connection closed, cannot retry on it: read tcp: connection reset by peer")},
 		wantEnds: []string{"rollback"},
 	}, {
@@ -237,7 +238,7 @@ func TestClassification(t *testing.T) {
 		db:      fakeConn{&fakeDB{plans: []plan{{lose: true}}}},
 		fn:      failFirst(1, errTerminated),
 		wantErr: errTerminated,
-		wantEvents: []event{permanent(1,
+		wantEvents: []eventtest.Event{permanent(1,
 			"retrypg: connection closed, cannot retry on it: "+errTerminated.Error())},
 		wantEnds: []string{"rollback"},
 	}, {
@@ -245,7 +246,7 @@ func TestClassification(t *testing.T) {
 		db:      fakeConn{&fakeDB{closed: true, plans: []plan{{begin: errNotSent}}}},
 		fn:      succeed,
 		wantErr: errNotSent,
-		wantEvents: []event{permanent(1,
+		wantEvents: []eventtest.Event{permanent(1,
 			"retrypg: begin: connection closed, cannot retry on it: write failed: write tcp: write: broken pipe")},
 		wantEnds: []string{"begin failed"},
 	}, {
@@ -253,14 +254,14 @@ func TestClassification(t *testing.T) {
 		db:      fakeConn{&fakeDB{plans: []plan{{commit: errNotSent, loseAt: true}}}},
 		fn:      succeed,
 		wantErr: errNotSent,
-		wantEvents: []event{permanent(1,
+		wantEvents: []eventtest.Event{permanent(1,
 			"retrypg: commit: connection closed, cannot retry on it: write failed: write tcp: write: broken pipe")},
 		wantEnds: []string{"commit failed"},
 	}, {
 		name: "open single connection is retried",
 		db:   fakeConn{&fakeDB{}},
 		fn:   failFirst(1, errSerialization),
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Concurrency, serializationText),
 			success(2),
 		},
@@ -269,7 +270,7 @@ func TestClassification(t *testing.T) {
 		name:    "unknown errors are retried twice at most",
 		fn:      failFirst(9, errors.New("mystery")),
 		wantErr: retry.ErrMaxUnknownAttempts,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			retryEv(1, classify.Unknown, "mystery"),
 			{Kind: "max_unknown_attempts_exceeded", Op: op, Attempt: 2, Class: classify.Unknown, Err: "mystery"},
 		},
@@ -279,7 +280,7 @@ func TestClassification(t *testing.T) {
 		fn:      failFirst(9, errUnique),
 		opts:    []retrypg.Option{retrypg.Retry(retry.Name("orders.tx"))},
 		wantErr: errUnique,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			{Kind: "permanent_failure", Op: "orders.tx", Attempt: 1, Class: classify.Permanent, Err: errUnique.Error()},
 		},
 		wantEnds: []string{"rollback"},
@@ -423,12 +424,12 @@ func TestCommitUnknownAfterAttemptTimeout(t *testing.T) {
 		name       string
 		opts       []retrypg.Option
 		wantErr    error
-		wantEvents []event
+		wantEvents []eventtest.Event
 		wantBegun  int
 	}{{
 		name:    "stops",
 		wantErr: retrypg.ErrCommitUnknown,
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			{Kind: "retry", Op: "pg.tx", Attempt: 1, Class: classify.Transient, Err: unknown},
 			{Kind: "permanent_failure", Op: "pg.tx", Attempt: 2, Class: classify.Permanent, Err: unknown},
 		},
@@ -436,7 +437,7 @@ func TestCommitUnknownAfterAttemptTimeout(t *testing.T) {
 	}, {
 		name: "retries an idempotent transaction",
 		opts: []retrypg.Option{retrypg.Idempotent()},
-		wantEvents: []event{
+		wantEvents: []eventtest.Event{
 			{Kind: "retry", Op: "pg.tx", Attempt: 1, Class: classify.Transient, Err: unknown},
 			{Kind: "success", Op: "pg.tx", Attempt: 2},
 		},
@@ -601,7 +602,7 @@ func TestRetryOptionsAddUpInOrder(t *testing.T) {
 		if !errors.Is(err, retry.ErrMaxAttempts) {
 			t.Errorf("Run = %v; want ErrMaxAttempts", err)
 		}
-		want := []event{
+		want := []eventtest.Event{
 			{Kind: "retry", Op: "b", Attempt: 1, Class: classify.Concurrency, Err: errSerialization.Error()},
 			{Kind: "max_attempts_exceeded", Op: "b", Attempt: 2, Class: classify.Concurrency, Err: errSerialization.Error()},
 		}
