@@ -204,6 +204,8 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case subscribe:
 		o.apply(c)
+	case noSubscribers:
+		o.apply(c)
 	case *Budget: // budget.go
 		if o == nil {
 			c.fail("", "option "+strconv.Itoa(i)+" is a nil *retry.Budget")

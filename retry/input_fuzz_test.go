@@ -127,7 +127,7 @@ func (in *fuzzInput) options(depth int) ([]retry.Option, bool) {
 
 // option returns an option and whether it is valid.
 func (in *fuzzInput) option(depth int) (retry.Option, bool) {
-	switch in.byte() % 19 {
+	switch in.byte() % 20 {
 	case 0:
 		return nil, false
 	case 1:
@@ -186,6 +186,8 @@ func (in *fuzzInput) option(depth int) (retry.Option, bool) {
 		return (*retry.Budget)(nil), false
 	case 16:
 		return retry.NoBudget(), true
+	case 18:
+		return retry.NoSubscribers(), true
 	case 17:
 		if depth >= 3 {
 			return retry.Options(), true

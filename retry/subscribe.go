@@ -74,3 +74,18 @@ func (o subscribe) apply(c *config) {
 	}
 	c.subs = subs
 }
+
+// NoSubscribers removes the subscribers that earlier options set, such as a
+// bundle's, so that a call site can replace them rather than add to them:
+//
+//	retry.Do(ctx, op, shared, retry.NoSubscribers(), retry.Subscribe(mine))
+//
+// A Subscribe after it adds anew. A call left with no subscriber builds no
+// event.
+func NoSubscribers() Option { return noSubscribers{} }
+
+type noSubscribers struct{}
+
+func (noSubscribers) String() string { return "NoSubscribers()" }
+
+func (noSubscribers) apply(c *config) { c.subs, c.kinds = nil, 0 }
