@@ -182,23 +182,12 @@ func TestLostConnectionAroundCommit(t *testing.T) {
 					return err
 				}, opts...)
 				pgEvents(t, "client", &rec)
-
-				if got := queryString(t, admin, "SELECT count(*)::text FROM items"); got != strconv.Itoa(tt.wantRows) {
-					t.Errorf("%s rows in the table after Run = %v; want %d", got, err, tt.wantRows)
-				}
-				switch {
-				case tt.wantErr == nil && err != nil:
-					t.Errorf("Run = %v; want nil", err)
-				case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
-					t.Errorf("Run = %v; want an error matching %v", err, tt.wantErr)
-				case errors.Is(tt.wantErr, retrypg.ErrCommitUnknown):
+				checkOutcome(t, admin, err, tt.wantErr, tt.wantRows, calls, tt.wantCalls)
+				if errors.Is(tt.wantErr, retrypg.ErrCommitUnknown) {
 					// pgx's own error stays within reach.
 					if !errors.Is(err, pgconn.ErrConnClosed) || !errors.Is(err, retry.ErrPermanent) {
 						t.Errorf("Run = %v; want it to match pgconn.ErrConnClosed and retry.ErrPermanent", err)
 					}
-				}
-				if calls != tt.wantCalls {
-					t.Errorf("fn called %d times; want %d", calls, tt.wantCalls)
 				}
 			})
 		}
@@ -300,20 +289,7 @@ func TestCommitThatCannotHaveBeenSent(t *testing.T) {
 				return tt.fn(ctx, tx, calls, func() { armed.Store(true) })
 			}, noWaits, retrypg.Retry(retry.Subscribe(&rec)))
 			pgEvents(t, "client", &rec)
-			if got := queryString(t, admin, "SELECT count(*)::text FROM items"); got != strconv.Itoa(tt.wantRows) {
-				t.Errorf("%s rows in the table after Run = %v; want %d", got, err, tt.wantRows)
-			}
-			switch {
-			case tt.wantErr == nil && err != nil:
-				t.Errorf("Run = %v; want nil", err)
-			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
-				t.Errorf("Run = %v; want an error matching %v", err, tt.wantErr)
-			case tt.wantErr != retrypg.ErrCommitUnknown && errors.Is(err, retrypg.ErrCommitUnknown):
-				t.Errorf("Run = %v; want no ErrCommitUnknown", err)
-			}
-			if calls != tt.wantCalls {
-				t.Errorf("fn called %d times; want %d", calls, tt.wantCalls)
-			}
+			checkOutcome(t, admin, err, tt.wantErr, tt.wantRows, calls, tt.wantCalls)
 		})
 	}
 }
@@ -354,5 +330,26 @@ func TestCommitAnswerLate(t *testing.T) {
 	}
 	if got := queryString(t, admin, "SELECT count(*)::text FROM items"); got != "1" || calls != 1 {
 		t.Errorf("%s rows, fn called %d times; want 1 row, 1 call", got, calls)
+	}
+}
+
+// checkOutcome checks what a call of Run left: the rows in the table, its
+// error (nil, or one matching wantErr, and ErrCommitUnknown only where
+// wanted) and how many times fn ran.
+func checkOutcome(t *testing.T, admin *pgx.Conn, err, wantErr error, wantRows, calls, wantCalls int) {
+	t.Helper()
+	if got := queryString(t, admin, "SELECT count(*)::text FROM items"); got != strconv.Itoa(wantRows) {
+		t.Errorf("%s rows in the table after Run = %v; want %d", got, err, wantRows)
+	}
+	switch {
+	case wantErr == nil && err != nil:
+		t.Errorf("Run = %v; want nil", err)
+	case wantErr != nil && !errors.Is(err, wantErr):
+		t.Errorf("Run = %v; want an error matching %v", err, wantErr)
+	case !errors.Is(wantErr, retrypg.ErrCommitUnknown) && errors.Is(err, retrypg.ErrCommitUnknown):
+		t.Errorf("Run = %v; want no ErrCommitUnknown", err)
+	}
+	if calls != wantCalls {
+		t.Errorf("fn called %d times; want %d", calls, wantCalls)
 	}
 }
