@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/build"
@@ -34,20 +35,27 @@ import (
 // from a new module, runs go get of it at its version and builds a program
 // that uses every package of it and of the core.
 //
-// It needs no network: the proxy of the go command is that directory,
-// then the download cache of the machine's module cache (itself laid out
-// as a proxy) for the third-party modules, then testdata/proxy, and
-// nothing else; checksums come from the repository's go.sum files,
+// With -install.online=false it needs no network: the proxy of the go
+// command is that directory, then the download cache of the machine's
+// module cache (itself laid out as a proxy) for the third-party modules,
+// then testdata/proxy, and nothing else; checksums come from the repository's go.sum files,
 // GOSUMDB is off, and the HTTP proxy is a closed port on loopback, so that
 // any attempt to reach the network fails the test. testdata/proxy holds
 // the go.mod files, a few lines each, of old versions that go get reads
 // to complete the module graph of a dependency older than Go 1.17, but
 // that no build of the repository downloads, so that a module cache
-// filled by make test lacks them; go.sum has their checksums.
+// filled by make test lacks them; go.sum has their checksums. Without the
+// flag, as make test runs it, the machine's own GOPROXY comes last, for
+// the go.mod files of old third-party versions that a new machine's
+// module cache lacks (and that testdata/proxy cannot list in advance: they
+// depend on what the machine downloaded before): the released modules
+// themselves still come from the directory alone, the first proxy.
 //
 // The modules go to a module cache of the test's own, never to the
 // machine's: a zip of the working tree must never stand in for a
 // published version there, nor an old zip for the working tree.
+var online = flag.Bool("install.online", true, "let TestInstall fetch third-party go.mod files that the module cache lacks through the machine's GOPROXY; -install.online=false proves it works offline")
+
 func TestInstall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the released modules with the go command")
@@ -93,8 +101,18 @@ func TestInstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	proxies := []string{fileURL(proxy), fileURL(filepath.Join(strings.TrimSpace(string(cache)), "cache", "download")), fileURL(filepath.Join("testdata", "proxy"))}
+	if *online {
+		// Last, the machine's own proxy, for the go.mod files of old
+		// third-party versions that a new machine's module cache lacks.
+		machine, err := exec.Command("go", "env", "GOPROXY").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxies = append(proxies, strings.TrimSpace(string(machine)))
+	}
 	env := append(os.Environ(),
-		"GOPROXY="+fileURL(proxy)+","+fileURL(filepath.Join(strings.TrimSpace(string(cache)), "cache", "download"))+","+fileURL(filepath.Join("testdata", "proxy")),
+		"GOPROXY="+strings.Join(proxies, ","),
 		"GOMODCACHE="+filepath.Join(tmp, "modcache"),
 		// -modcacherw lets t.TempDir remove the module cache; -trimpath
 		// keeps the temporary directories out of the build cache's keys,
@@ -102,8 +120,11 @@ func TestInstall(t *testing.T) {
 		"GOFLAGS=-mod=mod -modcacherw -trimpath",
 		"GOSUMDB=off", "GONOSUMDB=", "GOPRIVATE=", "GONOPROXY=", "GOINSECURE=",
 		"GOWORK=off", "GOTOOLCHAIN=local", "GOENV=off",
-		"HTTP_PROXY=http://127.0.0.1:9", "HTTPS_PROXY=http://127.0.0.1:9", "NO_PROXY=",
 	)
+	if !*online {
+		// Any attempt to reach the network fails.
+		env = append(env, "HTTP_PROXY=http://127.0.0.1:9", "HTTPS_PROXY=http://127.0.0.1:9", "NO_PROXY=")
+	}
 	// For each nested module, as a user would: a new module, go get of the
 	// nested module at its version, and a program that uses its packages
 	// and the core's. The core comes with the nested module, at the
