@@ -9,8 +9,8 @@ import "strconv"
 // The zero value is Unknown.
 type Class uint8
 
-// The classes, from "do not retry" to "no idea". Their order is not part of
-// the API; use them by name.
+// The classes: Unknown, the zero value, then Permanent, never retried, and
+// the retryable ones. Their order is not part of the API; use them by name.
 const (
 	// Unknown is an error no classifier recognised. It is retried, but only a
 	// few times (see retry.MaxUnknownAttempts), because retrying an error

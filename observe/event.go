@@ -170,9 +170,9 @@ func (e MaxClassAttemptsExceeded) info() Info {
 }
 
 // DeadlineExceeded is sent when the call ran out of time. Either the
-// deadline (of retry.Deadline or of the context) has passed, or the next
-// wait, Delay, would not end before it, in which case the call ends at once
-// instead of sleeping into the deadline. Err is the last attempt's error;
+// deadline (of retry.Deadline, retry.MaxRetryTime or the context) has
+// passed, or the next wait, Delay, would not end before it, in which case
+// the call ends at once instead of sleeping into the deadline. Err is the last attempt's error;
 // if no attempt ran, Attempt is 0, Err is nil and Class is Unknown. Cause is
 // context.Cause of the context when it was the context's deadline that
 // passed; an error that names retry.Deadline (and matches

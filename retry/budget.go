@@ -170,6 +170,8 @@ func (b *Budget) spend() bool {
 
 // NoBudget removes the Budget that an earlier option, such as a bundle's,
 // set: the call's retries are bounded by its caps and deadline alone.
+//
+// Default: none; a call uses no Budget unless an option gives it one.
 func NoBudget() Option { return noBudget{} }
 
 type noBudget struct{}

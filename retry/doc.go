@@ -95,7 +95,8 @@
 // Retries multiply load on a dependency that is already failing. Three
 // defences are built in. Every default strategy is jittered and every call
 // stops retrying in time. A [Budget], shared by every call to one
-// dependency, bounds their retries to a stated share of their traffic. And
+// dependency, bounds their retries to a stated share of their traffic;
+// [Budgets] keeps one per key, for a client of many hosts or services. And
 // retries happen at one layer: when loops nest (a client library that
 // retries, called by a handler that retries), only the innermost one
 // retries, so layers of n attempts cost n calls, not n to the power of the

@@ -31,9 +31,10 @@ var (
 	// failure's class was reached.
 	ErrMaxClassAttempts = errors.New("retry: max attempts for class reached")
 
-	// ErrDeadline: time ran out. The deadline of Deadline or of the context
-	// passed, or the next wait would not have ended before it. errors.Is
-	// also matches it with context.DeadlineExceeded.
+	// ErrDeadline: time ran out. The time of Deadline or MaxRetryTime, or
+	// the context's deadline, passed, or the next wait would not have
+	// ended before it. errors.Is also matches it with
+	// context.DeadlineExceeded.
 	ErrDeadline error = deadlineError{}
 
 	// ErrCancelled: the context was cancelled.

@@ -133,6 +133,8 @@ func (o maxRetryTime) apply(c *config) {
 // NoDeadline lifts the limits of Deadline and MaxRetryTime, the default one
 // included, leaving the call bounded by the context's deadline, if it has
 // one, and by the attempt caps. An option after it may set either again.
+//
+// Default: no Deadline, and MaxRetryTime's default of 60s.
 func NoDeadline() Option { return noDeadline{} }
 
 type noDeadline struct{}

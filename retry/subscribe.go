@@ -82,6 +82,8 @@ func (o subscribe) apply(c *config) {
 //
 // A Subscribe after it adds anew. A call left with no subscriber builds no
 // event.
+//
+// Default: none; a call has no subscribers unless an option adds them.
 func NoSubscribers() Option { return noSubscribers{} }
 
 type noSubscribers struct{}

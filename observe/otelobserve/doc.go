@@ -82,9 +82,9 @@
 //     succeeded, and also when it ended before its first attempt.
 //
 // The histograms advise bucket boundaries from 5ms to 2 minutes, suited to
-// waits and to calls that last up to the default deadline. A view on the
-// MeterProvider sets others, for the metric named [MetricDelay] or
-// [MetricCallDuration].
+// waits and to calls that stop retrying at retry's default limit, 60s after
+// their first failure (retry.MaxRetryTime). A view on the MeterProvider
+// sets others, for the metric named [MetricDelay] or [MetricCallDuration].
 //
 // # Traces
 //

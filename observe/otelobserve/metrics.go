@@ -42,9 +42,9 @@ const (
 )
 
 // buckets are the explicit bucket boundaries, in seconds, that Metrics
-// advises for its two histograms, from a few milliseconds to the two
-// minutes that a call with the default deadline may last. A view of the
-// MeterProvider can set others.
+// advises for its two histograms, from a few milliseconds to two minutes,
+// past the 60s after its first failure in which a call retries by default
+// (retry.MaxRetryTime). A view of the MeterProvider can set others.
 var buckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
 
 // maxCached bounds the attribute sets that a Metrics keeps, so that a

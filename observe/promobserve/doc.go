@@ -71,8 +71,8 @@
 //     attempt.
 //
 // The histograms have buckets from 5ms to 2 minutes, suited to waits and to
-// calls that last up to the default deadline. [Buckets], an option of New,
-// sets others:
+// calls that stop retrying at retry's default limit, 60s after their first
+// failure (retry.MaxRetryTime). [Buckets], an option of New, sets others:
 //
 //	metrics, err := promobserve.New(reg, promobserve.Buckets(0.01, 0.1, 1, 10))
 //

@@ -29,8 +29,8 @@ type config struct {
 // bucket itself. Buckets keeps a copy of b.
 //
 // Default: 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-// 120: from 5ms to the two minutes that a call with retry's default
-// deadline may last.
+// 120: from 5ms to two minutes, past the 60s after its first failure in
+// which a call retries by default (retry.MaxRetryTime).
 func Buckets(b ...float64) Option { return bucketsOption(append([]float64(nil), b...)) }
 
 type bucketsOption []float64

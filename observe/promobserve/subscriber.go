@@ -37,8 +37,9 @@ const (
 )
 
 // defaultBuckets are the bucket boundaries of the two histograms, in
-// seconds, from a few milliseconds to the two minutes that a call with the
-// default deadline may last, unless Buckets says otherwise.
+// seconds, from a few milliseconds to two minutes, past the 60s after its
+// first failure in which a call retries by default (retry.MaxRetryTime),
+// unless Buckets says otherwise.
 var defaultBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
 
 // maxCached bounds the series that a Subscriber keeps at hand, so that a

@@ -54,7 +54,7 @@ func (i *Interceptor) fail(o Option, reason string) { integration.Fail(&i.err, "
 // policy so that the two do not multiply each other's attempts (gRPC's
 // transparent retry of calls that never reached the server stays on).
 //
-//	conn, err := grpc.NewClient(target, append(r.DialOptions(), creds)...)
+//	conn, err := grpc.NewClient(target, append(r.DialOptions(), grpc.WithTransportCredentials(creds))...)
 func (i *Interceptor) DialOptions() []grpc.DialOption {
 	return []grpc.DialOption{
 		grpc.WithChainUnaryInterceptor(i.Unary),
