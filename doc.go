@@ -6,9 +6,11 @@
 // This package holds no code. The module's packages are:
 //
 //   - [github.com/reflexio-go/reflexio/retry]: Do and Run, the options, the
-//     error that says why a call gave up.
+//     error that says why a call gave up, and retry budgets, per key with
+//     Budgets.
 //   - [github.com/reflexio-go/reflexio/retry/retryhttp]: an http.RoundTripper
-//     that retries, with a retry budget per host.
+//     that retries, with a retry budget per host, and Do, which reads and
+//     decodes the response body inside the retried attempt.
 //   - [github.com/reflexio-go/reflexio/classify]: error classes, classifiers
 //     and markers.
 //   - [github.com/reflexio-go/reflexio/backoff]: jittered backoff strategies
