@@ -447,15 +447,20 @@ func TestDiscardedResponsesAreDrained(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
 		size      int
+		chunked   bool // of unknown length: the server flushes before the body
 		wantConns int32
 	}{
-		{"small bodies: one connection", 100, 1},
-		{"bodies beyond 64 KiB: a connection each", 100 << 10, 3},
+		{"small bodies: one connection", 100, false, 1},
+		{"small chunked bodies: one connection", 100, true, 1},
+		{"bodies beyond 64 KiB: a connection each", 100 << 10, false, 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			checkLeaks(t)
 			fail := func(w http.ResponseWriter, r *http.Request, n int) {
 				w.WriteHeader(503)
+				if tt.chunked {
+					w.(http.Flusher).Flush()
+				}
 				io.WriteString(w, strings.Repeat("x", tt.size))
 			}
 			srv := newServer(t, fail, fail, status(200))
