@@ -449,3 +449,52 @@ func TestMaxRetryTimeDoesNotShortenAttemptTimeout(t *testing.T) {
 		}
 	})
 }
+
+// permanentWord is an error of an operation's own that says, through its
+// RetryClass method, that the attempt must not be repeated: a commit
+// whose outcome is unknown, a request the server may have acted on.
+type permanentWord struct{ err error }
+
+func (e *permanentWord) Error() string              { return "must not repeat: " + e.err.Error() }
+func (e *permanentWord) Unwrap() error              { return e.err }
+func (e *permanentWord) RetryClass() classify.Class { return classify.Permanent }
+
+// An attempt that its own timeout ended is Transient, whatever a classifier
+// makes of the context's error, unless the operation's error itself says
+// Permanent: then it is not made again. An inner loop's *Error does not
+// speak for the attempt: the outer attempt's timeout ended that loop.
+func TestAttemptTimeoutKeepsTheOperationsPermanentWord(t *testing.T) {
+	tests := []struct {
+		name      string
+		wrap      func(error) error // what the operation returns when its context ends
+		wantCalls int
+		wantClass classify.Class
+	}{
+		{"marked Permanent", func(err error) error { return classify.MarkPermanent(err) }, 1, classify.Permanent},
+		{"RetryClass Permanent", func(err error) error { return &permanentWord{err} }, 1, classify.Permanent},
+		{"a classifier's Permanent alone", func(err error) error { return err }, 3, classify.Transient},
+		{"an inner loop's *Error", func(err error) error {
+			return retry.Run(context.Background(), func(context.Context) error { return err }, retry.MaxAttempts(1))
+		}, 3, classify.Transient},
+		{"an inner loop's *Error, wrapped in a Permanent word", func(err error) error {
+			return &permanentWord{retry.Run(context.Background(), func(context.Context) error { return err }, retry.MaxAttempts(1))}
+		}, 3, classify.Transient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				calls := 0
+				everythingPermanent := retry.Classifier(classify.Func(func(error) classify.Class { return classify.Permanent }))
+				_, err := retry.Do(t.Context(), func(ctx context.Context) (int, error) {
+					calls++
+					<-ctx.Done()
+					return 0, tt.wrap(ctx.Err())
+				}, retry.AttemptTimeout(time.Second), retry.MaxAttempts(3), retry.Backoff(backoff.Constant(0)), everythingPermanent)
+				e := asError(t, err)
+				if calls != tt.wantCalls || e.Class != tt.wantClass {
+					t.Errorf("Do(…) = %v after %d attempts, class %v; want %d attempts, class %v", err, calls, e.Class, tt.wantCalls, tt.wantClass)
+				}
+			})
+		})
+	}
+}

@@ -145,9 +145,13 @@ func (noDeadline) apply(c *config) { c.deadline, c.maxRetryTime, c.retryTimeSet 
 
 // AttemptTimeout gives each attempt a context of its own that ends after d,
 // or at the time of Deadline if that comes first, and is cancelled when the
-// attempt ends. MaxRetryTime does not shorten it. An attempt that fails because its own
-// timeout passed is Transient, whatever its error says; the caller's own
-// cancellation or deadline stops the loop instead. d must be positive.
+// attempt ends. MaxRetryTime does not shorten it. An attempt that fails
+// because its own timeout passed is Transient, whatever a classifier makes
+// of its error, unless the error itself says Permanent (a classify marker
+// or a RetryClass method of the operation's error, not an inner loop's
+// *Error): an attempt that must not be repeated is not repeated for a
+// timeout. The caller's own cancellation or deadline stops the loop
+// instead. d must be positive.
 //
 // Default: none; each attempt gets the caller's context.
 func AttemptTimeout(d time.Duration) Option { return attemptTimeout(d) }

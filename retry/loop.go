@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
@@ -208,9 +209,20 @@ func (r *run) call(ctx context.Context, op func(context.Context) error) (err err
 	return err, err != nil && actx.Err() != nil && ctx.Err() == nil
 }
 
-// classify returns the class of err, an attempt's error.
+// classify returns the class of err, an attempt's error. timedOut reports
+// that the attempt's own timeout ended it: then the attempt is Transient,
+// whatever a classifier makes of the context's error, unless the
+// operation's error itself says Permanent (a marker or a RetryClass
+// method), which no timeout overrules: a commit whose outcome is unknown,
+// a request the server may have acted on. An inner loop's *Error does not
+// speak so for the attempt: this attempt's timeout ended that loop.
 func (r *run) classify(err error, timedOut bool) classify.Class {
 	if timedOut {
+		if word, ok := errors.AsType[classify.Classed](err); ok && word.RetryClass() == classify.Permanent {
+			if _, inner := errors.AsType[*Error](err); !inner {
+				return classify.Permanent
+			}
+		}
 		return classify.Transient
 	}
 	c := r.cfg.classifier.Classify(err)

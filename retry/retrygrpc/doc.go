@@ -85,13 +85,11 @@
 // for the client is one that the server made), and an Aborted, with which
 // a server says that the caller should retry at a higher level, rereading
 // what it wrote from, rather than repeat the call. Such a failure is
-// Permanent, and errors.Is finds [ErrNotIdempotent] in the call's error,
+// Permanent, also when the attempt's own timeout (retry.AttemptTimeout)
+// ended it, and errors.Is finds [ErrNotIdempotent] in the call's error,
 // whose status keeps the server's code. No later attempt of the call
-// reaches the server, whatever the retry loop makes of it: a classifier
-// of the caller's may call it retryable, and the loop takes an attempt
-// that its own timeout ended (retry.AttemptTimeout) for Transient,
-// whatever its error says. In that last case, the loop sees a second
-// attempt that fails at once, with the same error, after a backoff.
+// reaches the server, even if a classifier of the caller's calls the
+// error retryable: such an attempt fails at once with the same error.
 //
 // A stream follows the same rule until it is committed (see Streams): an
 // attempt that opened a stream may have reached the server's handler.

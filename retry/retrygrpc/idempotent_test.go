@@ -58,6 +58,11 @@ func TestNotIdempotentMethodIsCalledOnce(t *testing.T) {
 			if !errors.Is(err, retrygrpc.ErrNotIdempotent) {
 				t.Errorf("invoke(Create) = %v; want retrygrpc.ErrNotIdempotent in it", err)
 			}
+			// One attempt in all, not a second that fails at once: the
+			// loop keeps the error's own Permanent over a timeout.
+			if e, ok := errors.AsType[*retry.Error](err); !ok || e.Attempts != 1 || !errors.Is(err, retry.ErrPermanent) {
+				t.Errorf("invoke(Create) = %v; want a *retry.Error of ErrPermanent after 1 attempt", err)
+			}
 		})
 	}
 }

@@ -85,8 +85,7 @@ func (i *Interceptor) Unary(ctx context.Context, method string, req, reply any, 
 	// refused is the error of an attempt that may have reached the
 	// server, of a call that must not be made twice: no attempt after it
 	// calls the server, whatever the loop makes of it (a classifier of
-	// the caller's may call it retryable, and the loop takes an attempt
-	// that its own timeout ended for Transient, whatever its error says).
+	// the caller's may call it retryable).
 	var refused error
 	err := retry.Run(ctx, func(actx context.Context) error {
 		if refused != nil {

@@ -295,8 +295,9 @@ func TestCommitThatCannotHaveBeenSent(t *testing.T) {
 }
 
 // TestCommitAnswerLate holds the server's answer to a COMMIT until the
-// attempt's timeout ends it: the loop takes such an attempt for
-// Transient, but no other transaction begins.
+// attempt's timeout ends it: the commit's outcome is unknown, which says
+// Permanent, and the loop does not overrule it for the timeout: no other
+// attempt, and no other transaction.
 func TestCommitAnswerLate(t *testing.T) {
 	url := serverURL(t)
 	cfg, admin := server(t, url)
@@ -319,8 +320,7 @@ func TestCommitAnswerLate(t *testing.T) {
 		return err
 	}, noWaits, retrypg.Retry(retry.AttemptTimeout(500*time.Millisecond), retry.Subscribe(&rec)))
 	want := []pgEvent{
-		{Kind: "retry", Attempt: 1, Class: classify.Transient},
-		{Kind: "permanent_failure", Attempt: 2, Class: classify.Permanent},
+		{Kind: "permanent_failure", Attempt: 1, Class: classify.Permanent},
 	}
 	if diff := cmp.Diff(want, pgEvents(t, "client", &rec)); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)

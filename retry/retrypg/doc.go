@@ -99,10 +99,10 @@
 //
 // A transaction that is safe to apply twice can say so with [Idempotent],
 // and a commit whose outcome is unknown is then retried, as Transient.
-// Otherwise no attempt of the call after it begins a transaction, whatever
-// the retry loop makes of the error: the loop takes an attempt that
-// retry.AttemptTimeout ended for Transient, whatever its error says, and a
-// classifier of the caller's may call anything retryable. Such an attempt
+// Otherwise the call ends with it, also when retry.AttemptTimeout cut the
+// commit off (the loop keeps an error's own Permanent over its timeout),
+// and no later attempt of the call begins a transaction, even if a
+// classifier of the caller's calls the error retryable: such an attempt
 // fails at once with the same error.
 //
 // # Budgets

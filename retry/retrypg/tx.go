@@ -212,9 +212,7 @@ func (c *call) commitFailed(err error, unsent bool) error {
 		return classify.MarkTransient(u)
 	}
 	// No further attempt of this call begins a transaction, whatever the
-	// loop makes of u: a classifier of the caller's may call it retryable,
-	// and the loop takes an attempt that its own timeout ended for
-	// Transient, whatever its error says.
+	// loop makes of u: a classifier of the caller's may call it retryable.
 	c.unknown = u
 	return u
 }

@@ -416,9 +416,9 @@ func TestPanicRollsBack(t *testing.T) {
 }
 
 func TestCommitUnknownAfterAttemptTimeout(t *testing.T) {
-	// The loop takes an attempt that its own timeout ended for Transient;
-	// a commit that it cut off must not be followed by another
-	// transaction, unless the transaction is idempotent.
+	// A commit that the attempt's own timeout cut off is unknown, which
+	// says Permanent, and the loop keeps that word: no other attempt, and
+	// no other transaction, unless the transaction is idempotent.
 	const unknown = "retrypg: commit outcome unknown (the transaction may have been committed): " + errLostText
 	tests := []struct {
 		name       string
@@ -430,8 +430,7 @@ func TestCommitUnknownAfterAttemptTimeout(t *testing.T) {
 		name:    "stops",
 		wantErr: retrypg.ErrCommitUnknown,
 		wantEvents: []eventtest.Event{
-			{Kind: "retry", Op: "pg.tx", Attempt: 1, Class: classify.Transient, Err: unknown},
-			{Kind: "permanent_failure", Op: "pg.tx", Attempt: 2, Class: classify.Permanent, Err: unknown},
+			{Kind: "permanent_failure", Op: "pg.tx", Attempt: 1, Class: classify.Permanent, Err: unknown},
 		},
 		wantBegun: 1,
 	}, {
