@@ -50,15 +50,11 @@ func settle(resp *http.Response, cancel context.CancelCauseFunc) {
 	if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > maxDrain {
 		return
 	}
-	limit := int64(maxDrain)
-	if resp.ContentLength >= 0 {
-		limit = resp.ContentLength
-	}
-	// One byte more than the limit, to see the body end.
+	// One byte more than the body said, or than maxDrain, to see it end.
 	timer := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
-	buf, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	buf, more, err := readSome(resp.Body, resp.ContentLength)
 	timer.Stop()
-	if err == nil && int64(len(buf)) > limit { // more to come: the rest stays on the wire
+	if more { // the rest stays on the wire
 		resp.Body = &prefixed{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
 		return
 	}
@@ -67,6 +63,28 @@ func settle(resp *http.Response, cancel context.CancelCauseFunc) {
 	}
 	resp.Body.Close()
 	resp.Body = &readBody{buf, err}
+}
+
+// readSome reads body, of the declared length n (-1: unknown): all of it,
+// if it ends within n or maxDrain bytes, with a nil error; or the first
+// n+1 (maxDrain+1) bytes and more; or what came before err, its cut. A
+// body of known length is read into one buffer of that length.
+func readSome(body io.Reader, n int64) (buf []byte, more bool, err error) {
+	if n < 0 {
+		buf, err = io.ReadAll(io.LimitReader(body, maxDrain+1))
+		return buf, err == nil && len(buf) > maxDrain, err
+	}
+	buf = make([]byte, n+1)
+	got, err := io.ReadFull(body, buf)
+	switch {
+	case err == nil:
+		return buf, true, nil // longer than it said
+	case int64(got) == n && (err == io.EOF || err == io.ErrUnexpectedEOF):
+		return buf[:got], false, nil
+	case err == io.EOF: // nothing came of what it said
+		err = io.ErrUnexpectedEOF
+	}
+	return buf[:got], false, err
 }
 
 // readBody is a body that was read whole, or up to err, and closed: it

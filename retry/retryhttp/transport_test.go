@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -812,4 +813,29 @@ func TestSlowShortFailingBodyIsCut(t *testing.T) {
 			t.Error("the cut body was not closed")
 		}
 	})
+}
+
+// A failing body that says it is longer than what came is cut, even when
+// nothing came: reading the response handed back on giving up says so
+// rather than passing for an empty body.
+func TestFailingBodyShorterThanItSaid(t *testing.T) {
+	for _, sent := range []string{"", "half"} {
+		t.Run(fmt.Sprintf("%d bytes of 100", len(sent)), func(t *testing.T) {
+			rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				resp := response(r, 503, newBody(sent))
+				resp.ContentLength = 100
+				return resp, nil
+			})
+			tr := retryhttp.New(rt, fast, retryhttp.Retry(retry.MaxAttempts(1)))
+			resp, err := tr.RoundTrip(httptest.NewRequest("GET", "http://example.com/", nil))
+			if err != nil {
+				t.Fatalf("RoundTrip = %v; want the 503", err)
+			}
+			defer resp.Body.Close()
+			got, err := io.ReadAll(resp.Body)
+			if string(got) != sent || !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("reading the body = %q, %v; want %q, io.ErrUnexpectedEOF", got, err, sent)
+			}
+		})
+	}
 }
