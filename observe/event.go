@@ -44,6 +44,13 @@ type Info struct {
 	Class  classify.Class
 	Err    error
 
+	// Rejected reports that the attempt did not fail with an error but
+	// returned a value that a result classifier (retry.ClassifyResult,
+	// retry.Poll) rejected. Err is then an error that matches
+	// retry.ErrRejected, and says no more: the value itself is not boxed
+	// into the event.
+	Rejected bool
+
 	// Delay is the wait the event tells of (Retry, BudgetExhausted, and a
 	// DeadlineExceeded whose wait did not fit), zero for the others.
 	Delay time.Duration
@@ -86,6 +93,7 @@ type Retry struct {
 	Attempt   int // the attempt that failed
 	Class     classify.Class
 	Err       error
+	Rejected  bool          // Err is a rejected result's: see Info.Rejected
 	Delay     time.Duration // the wait before attempt Attempt+1
 	// RetryAfter is the server's hint that came with Err, as the server
 	// gave it (0: none); Delay is the wait it led to, capped by
@@ -98,7 +106,7 @@ type Retry struct {
 func (Retry) Kind() Kind { return KindRetry }
 
 func (e Retry) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Delay: e.Delay}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Rejected: e.Rejected, Delay: e.Delay}
 }
 
 // PermanentFailure is sent when an attempt failed with a Permanent error;
@@ -108,6 +116,7 @@ type PermanentFailure struct {
 	Attempt   int
 	Class     classify.Class // always classify.Permanent
 	Err       error
+	Rejected  bool // Err is a rejected result's: see Info.Rejected
 	Elapsed   time.Duration
 }
 
@@ -125,6 +134,7 @@ type MaxAttemptsExceeded struct {
 	Attempt   int
 	Class     classify.Class
 	Err       error
+	Rejected  bool // Err is a rejected result's: see Info.Rejected
 	Elapsed   time.Duration
 }
 
@@ -142,6 +152,7 @@ type MaxUnknownAttemptsExceeded struct {
 	Attempt   int
 	Class     classify.Class // always classify.Unknown
 	Err       error
+	Rejected  bool // Err is a rejected result's: see Info.Rejected
 	Elapsed   time.Duration
 }
 
@@ -159,6 +170,7 @@ type MaxClassAttemptsExceeded struct {
 	Attempt   int
 	Class     classify.Class
 	Err       error
+	Rejected  bool // Err is a rejected result's: see Info.Rejected
 	Elapsed   time.Duration
 }
 
@@ -183,6 +195,7 @@ type DeadlineExceeded struct {
 	Attempt   int
 	Class     classify.Class
 	Err       error
+	Rejected  bool          // Err is a rejected result's: see Info.Rejected
 	Delay     time.Duration // the wait that did not fit; zero if none was planned
 	Cause     error
 	Elapsed   time.Duration
@@ -194,7 +207,7 @@ func (DeadlineExceeded) Kind() Kind { return KindDeadlineExceeded }
 // A DeadlineExceeded has no Err when no attempt ran: then there is no failure to
 // tell of.
 func (e DeadlineExceeded) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: e.Err != nil, Class: e.Class, Err: e.Err, Delay: e.Delay, Cause: e.Cause}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: e.Err != nil, Class: e.Class, Err: e.Err, Rejected: e.Rejected, Delay: e.Delay, Cause: e.Cause}
 }
 
 // BudgetExhausted is sent when the retry budget that the call shares with
@@ -207,6 +220,7 @@ type BudgetExhausted struct {
 	Attempt   int
 	Class     classify.Class
 	Err       error
+	Rejected  bool // Err is a rejected result's: see Info.Rejected
 	Delay     time.Duration
 	Elapsed   time.Duration
 }
@@ -215,7 +229,7 @@ type BudgetExhausted struct {
 func (BudgetExhausted) Kind() Kind { return KindBudgetExhausted }
 
 func (e BudgetExhausted) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Delay: e.Delay}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Rejected: e.Rejected, Delay: e.Delay}
 }
 
 // Cancelled is sent when the caller's context was done before the call
@@ -227,6 +241,7 @@ type Cancelled struct {
 	Attempt   int
 	Class     classify.Class
 	Err       error
+	Rejected  bool // Err is a rejected result's: see Info.Rejected
 	Cause     error
 	Elapsed   time.Duration
 }
@@ -237,5 +252,5 @@ func (Cancelled) Kind() Kind { return KindCancelled }
 // A Cancelled has no Err when no attempt ran: then there is no failure to
 // tell of.
 func (e Cancelled) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: e.Err != nil, Class: e.Class, Err: e.Err, Cause: e.Cause}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: e.Err != nil, Class: e.Class, Err: e.Err, Rejected: e.Rejected, Cause: e.Cause}
 }

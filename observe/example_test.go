@@ -73,8 +73,8 @@ func ExampleRecorder() {
 	}
 	fmt.Println("retries:", rec.Count(observe.KindRetry))
 	// Output:
-	// retry {Operation:orders.list Attempt:1 Class:Transient Err:i/o timeout Delay:1s RetryAfter:0s Elapsed:0s}
-	// retry {Operation:orders.list Attempt:2 Class:Transient Err:i/o timeout Delay:2s RetryAfter:0s Elapsed:1s}
+	// retry {Operation:orders.list Attempt:1 Class:Transient Err:i/o timeout Rejected:false Delay:1s RetryAfter:0s Elapsed:0s}
+	// retry {Operation:orders.list Attempt:2 Class:Transient Err:i/o timeout Rejected:false Delay:2s RetryAfter:0s Elapsed:1s}
 	// success {Operation:orders.list Attempt:3 Elapsed:3s}
 	// retries: 2
 }

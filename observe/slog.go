@@ -9,7 +9,8 @@ import (
 // with the event's kind as the message ("retry", "success",
 // "max_attempts_exceeded", …) and its fields as attributes, in this order:
 // op, attempt, class and err (where the event follows a failed attempt),
-// delay (where the event has a wait), retry_after (on Retry, where the
+// rejected (true, where that attempt's value was rejected rather than an
+// error returned: see Info.Rejected), delay (where the event has a wait), retry_after (on Retry, where the
 // server gave a hint), cause (on Cancelled and DeadlineExceeded, where a
 // context or retry.Deadline ended the call), elapsed.
 //
@@ -27,14 +28,15 @@ type slogSubscriber struct{ l *slog.Logger }
 
 // The attribute keys of Slog.
 const (
-	keyOp      = "op"
-	keyAttempt = "attempt"
-	keyClass   = "class"
-	keyDelay   = "delay"
-	keyElapsed = "elapsed"
-	keyErr     = "err"
-	keyCause   = "cause"
-	keyHint    = "retry_after"
+	keyOp       = "op"
+	keyAttempt  = "attempt"
+	keyClass    = "class"
+	keyDelay    = "delay"
+	keyElapsed  = "elapsed"
+	keyErr      = "err"
+	keyCause    = "cause"
+	keyHint     = "retry_after"
+	keyRejected = "rejected"
 )
 
 // String returns "observe.Slog(…)".
@@ -65,6 +67,9 @@ func attrs(e Event) []slog.Attr {
 	as = append(as, slog.String(keyOp, f.Operation), slog.Int(keyAttempt, f.Attempt))
 	if f.Failed {
 		as = append(as, slog.String(keyClass, f.Class.String()), slog.Any(keyErr, f.Err))
+		if f.Rejected {
+			as = append(as, slog.Bool(keyRejected, true))
+		}
 	}
 	switch e := e.(type) {
 	case Retry:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 )
@@ -48,6 +49,10 @@ func TestAllocs(t *testing.T) {
 	budgeted := retry.Options(retry.NewBudget(0.1, 1000), retry.Backoff(backoff.Constant(0)))
 	retry3, retry3Quiet := failTimes(2, transient), failTimes(2, transient)
 	fail := func(context.Context) (int, error) { return 0, transient }
+	polls := 0
+	poll5 := func(context.Context) (int, error) { polls++; return polls % 5, nil }
+	polling := retry.Options(retry.Backoff(backoff.Constant(0)), retry.MaxAttempts(5),
+		retry.ClassifyResult(func(v int) (classify.Class, bool) { return classify.Transient, v != 0 }))
 	tests := []struct {
 		name string
 		f    func()
@@ -75,6 +80,12 @@ func TestAllocs(t *testing.T) {
 		// A budget costs no allocation, on success or on retry.
 		{"Do with a budget succeeding at once", func() { retry.Do(ctx, ok, budgeted) }, 1},
 		{"Do with a budget after two zero-delay retries", func() { retry.Do(ctx, failTimes(2, transient), budgeted) }, 1},
+		// A result classifier costs nothing, inline or bundled, accepting
+		// or rejecting.
+		{"Do with a result classifier of its own accepting at once", func() {
+			retry.Do(ctx, ok, retry.ClassifyResult(func(v int) (classify.Class, bool) { return classify.Transient, v != 1 }))
+		}, 1},
+		{"Do with a bundled result classifier after four zero-delay rejections", func() { retry.Do(ctx, poll5, polling) }, 1},
 		// Giving up costs the *Error, and only that.
 		{"Do with a bundle giving up", func() { retry.Do(ctx, fail, once) }, 2},
 	}

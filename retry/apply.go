@@ -76,6 +76,12 @@ func Options(opts ...Option) Option {
 				b.err = o.err
 			}
 			b.opts = append(b.opts, o.opts...) // flatten: one level to apply
+			if o.result != nil {
+				b.result = o.result
+			}
+		case resulter:
+			b.opts = append(b.opts, o)
+			b.result = o
 		default:
 			b.opts = append(b.opts, o)
 		}
@@ -93,6 +99,8 @@ type bundle struct {
 	err  error    // a nil member's, at any depth
 	cfg  config   // defaults with opts applied
 	self *bundle  // the bundle itself: see the note on escapes in applyOne
+
+	result resulter // the last result classifier among opts, for Do (result.go)
 }
 
 // apply applies the bundle's members to c, after whatever c holds.
@@ -206,6 +214,8 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case noSubscribers:
 		o.apply(c)
+	case resulter: // result.go: generic, so matched by what every T's is
+		c.results = true // checked by Do, which alone knows T (resultOf)
 	case *Budget: // budget.go
 		if o == nil {
 			c.fail("", "option "+strconv.Itoa(i)+" is a nil *retry.Budget")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 )
@@ -57,6 +58,32 @@ func BenchmarkDo(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			retry.Do(ctx, op, observed)
+		}
+	})
+	// A result classifier costs one call of it more than SuccessBundle.
+	accept := retry.Options(retry.Backoff(backoff.Constant(0)), retry.ClassifyResult(func(v int) (classify.Class, bool) {
+		return classify.Transient, v == 0
+	}))
+	b.Run("SuccessResult", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, ok, accept)
+		}
+	})
+	// Four "not yet" answers, then done, with no wait: Retry3's loop,
+	// driven by values instead of errors.
+	b.Run("Poll5", func(b *testing.B) {
+		n := 0
+		pending := func(context.Context) (int, error) {
+			n++
+			if n%5 == 0 {
+				return 1, nil // done
+			}
+			return 0, nil // not yet
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, pending, accept, retry.MaxAttempts(5))
 		}
 	})
 	b.Run("Parallel", func(b *testing.B) {

@@ -41,6 +41,7 @@ type config struct {
 	budget         *Budget     // nil: none
 	clock          hook.Clock  // nil: the real one
 	unlayered      bool        // the call does not tell the loop around it that it gave up
+	results        bool        // a result classifier is among the options (result.go)
 	err            error       // the first invalid option
 }
 

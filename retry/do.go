@@ -18,12 +18,15 @@ import (
 // abandons a running attempt: an op that ignores its context holds Do until
 // it returns.
 //
-// On success Do returns op's value and a nil error. On failure it returns the
-// zero value of T, whatever op returned alongside its error, and an *Error
-// that says why it gave up and keeps the last attempt's error:
-// errors.Is(err, ErrMaxAttempts) and errors.As(err, &yourErr) both work. An
-// invalid option, a nil op or a nil ctx returns an error matching
-// ErrInvalidOption without calling op.
+// On success Do returns op's value and a nil error. On failure it returns an
+// *Error that says why it gave up and keeps the last attempt's error:
+// errors.Is(err, ErrMaxAttempts) and errors.As(err, &yourErr) both work.
+// The value it returns with an *Error is the last attempt's if a result
+// classifier (ClassifyResult, Poll) rejected it, which errors.Is(err,
+// ErrRejected) then tells; in every other case it is the zero value of T,
+// whatever op returned alongside its error. An invalid option, a nil op or
+// a nil ctx returns an error matching ErrInvalidOption and the zero value,
+// without calling op.
 //
 // A panic in op is not recovered: it unwinds through Do, which releases its
 // timer and contexts on the way.
@@ -32,16 +35,30 @@ func Do[T any](ctx context.Context, op func(context.Context) (T, error), opts ..
 	if op == nil {
 		return v, errNilOp("Do")
 	}
-	err := loop(ctx, opts, func(ctx context.Context) error {
+	classify, err := resultOf[T](opts)
+	if err != nil {
+		return v, err
+	}
+	rejected := false // the last attempt's value was rejected
+	err = loop(ctx, opts, true, func(ctx context.Context) error {
 		var err error
 		v, err = op(ctx)
-		return err
+		if err != nil || classify == nil {
+			rejected = false
+			return err
+		}
+		c, reject := classify(v)
+		rejected = reject
+		if reject {
+			return rejection(c)
+		}
+		return nil
 	})
-	if err != nil {
+	if err != nil && !rejected {
 		var zero T
 		return zero, err
 	}
-	return v, nil
+	return v, err
 }
 
 // Run is Do for an operation that returns only an error.
@@ -49,7 +66,7 @@ func Run(ctx context.Context, op func(context.Context) error, opts ...Option) er
 	if op == nil {
 		return errNilOp("Run")
 	}
-	return loop(ctx, opts, op)
+	return loop(ctx, opts, false, op)
 }
 
 func errNilOp(fn string) error {

@@ -28,8 +28,12 @@
 //     from the retry loops nested in the attempt (see Storm safety); with
 //     [AttemptTimeout], a context of the attempt's own, which also ends at
 //     its timeout and is cancelled when the attempt ends;
-//  3. returns the value on success;
-//  4. classifies the error (see package classify);
+//  3. returns the value on success: a nil error, and a value that the
+//     result classifier accepts, if there is one ([ClassifyResult],
+//     [Poll]);
+//  4. classifies the error (see package classify); a value that the result
+//     classifier rejected is a failure of the class it gave, which the
+//     steps below treat as any other;
 //  5. stops at once, without waiting, if the class is Permanent, or a cap is
 //     reached ([MaxAttempts], [MaxUnknownAttempts], [MaxAttemptsFor]), or the
 //     next wait would not end before the deadline, or the call's [Budget]

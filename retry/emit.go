@@ -28,6 +28,7 @@ func (r *run) tell(ctx context.Context, kind observe.Kind, f failure, cause erro
 		Failed:    f.last != nil,
 		Class:     f.class,
 		Err:       f.last,
+		Rejected:  isRejected(f.last),
 		Delay:     f.delay,
 		Cause:     cause,
 	}, r.hint))
@@ -41,21 +42,21 @@ func event(kind observe.Kind, i observe.Info, hint time.Duration) observe.Event 
 	case observe.KindSuccess:
 		return observe.Success{Operation: i.Operation, Attempt: i.Attempt, Elapsed: i.Elapsed}
 	case observe.KindRetry:
-		return observe.Retry{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Delay: i.Delay, RetryAfter: hint, Elapsed: i.Elapsed}
+		return observe.Retry{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Rejected: i.Rejected, Delay: i.Delay, RetryAfter: hint, Elapsed: i.Elapsed}
 	case observe.KindPermanentFailure:
-		return observe.PermanentFailure{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Elapsed: i.Elapsed}
+		return observe.PermanentFailure{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Rejected: i.Rejected, Elapsed: i.Elapsed}
 	case observe.KindMaxAttemptsExceeded:
-		return observe.MaxAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Elapsed: i.Elapsed}
+		return observe.MaxAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Rejected: i.Rejected, Elapsed: i.Elapsed}
 	case observe.KindMaxUnknownAttemptsExceeded:
-		return observe.MaxUnknownAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Elapsed: i.Elapsed}
+		return observe.MaxUnknownAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Rejected: i.Rejected, Elapsed: i.Elapsed}
 	case observe.KindMaxClassAttemptsExceeded:
-		return observe.MaxClassAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Elapsed: i.Elapsed}
+		return observe.MaxClassAttemptsExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Rejected: i.Rejected, Elapsed: i.Elapsed}
 	case observe.KindDeadlineExceeded:
-		return observe.DeadlineExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Delay: i.Delay, Cause: i.Cause, Elapsed: i.Elapsed}
+		return observe.DeadlineExceeded{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Rejected: i.Rejected, Delay: i.Delay, Cause: i.Cause, Elapsed: i.Elapsed}
 	case observe.KindBudgetExhausted:
-		return observe.BudgetExhausted{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Delay: i.Delay, Elapsed: i.Elapsed}
+		return observe.BudgetExhausted{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Rejected: i.Rejected, Delay: i.Delay, Elapsed: i.Elapsed}
 	case observe.KindCancelled:
-		return observe.Cancelled{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Cause: i.Cause, Elapsed: i.Elapsed}
+		return observe.Cancelled{Operation: i.Operation, Attempt: i.Attempt, Class: i.Class, Err: i.Err, Rejected: i.Rejected, Cause: i.Cause, Elapsed: i.Elapsed}
 	}
 	panic("retry: no event of kind " + kind.String()) // every ending has a kind above
 }

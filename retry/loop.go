@@ -11,25 +11,29 @@ import (
 )
 
 // loop is the retry loop behind Do and Run. It is not generic, so that one
-// copy serves every result type.
-func loop(ctx context.Context, opts []Option, op func(context.Context) error) error {
+// copy serves every result type. results reports that the caller (Do)
+// classifies op's results itself, if opts say how (result.go).
+func loop(ctx context.Context, opts []Option, results bool, op func(context.Context) error) error {
 	if ctx == nil {
 		return &optionError{reason: "context is nil (pass context.Background() or context.TODO())"}
 	}
 	if cfg := resolved(opts); cfg != nil {
-		return start(ctx, cfg, op)
+		return start(ctx, cfg, results, op)
 	}
 	// Only calls with options of their own pay for a configuration of
 	// their own, on the stack.
 	var scratch config
 	resolve(opts, &scratch)
-	return start(ctx, &scratch, op)
+	return start(ctx, &scratch, results, op)
 }
 
 // start runs the loop with cfg.
-func start(ctx context.Context, cfg *config, op func(context.Context) error) error {
+func start(ctx context.Context, cfg *config, results bool, op func(context.Context) error) error {
 	if cfg.err != nil {
 		return cfg.err
+	}
+	if cfg.results && !results {
+		return errRunResult
 	}
 	var clock callClock
 	r := run{cfg: cfg, clock: &clock}
@@ -215,8 +219,13 @@ func (r *run) call(ctx context.Context, op func(context.Context) error) (err err
 // operation's error itself says Permanent (a marker or a RetryClass
 // method), which no timeout overrules: a commit whose outcome is unknown,
 // a request the server may have acted on. An inner loop's *Error does not
-// speak so for the attempt: this attempt's timeout ended that loop.
+// speak so for the attempt: this attempt's timeout ended that loop. A value
+// that a result classifier rejected has the class it gave, even if the
+// attempt's time ran out as it returned.
 func (r *run) classify(err error, timedOut bool) classify.Class {
+	if rej, ok := err.(*rejected); ok {
+		return rej.class // the result classifier's word: the attempt returned
+	}
 	if timedOut {
 		if word, ok := errors.AsType[classify.Classed](err); ok && word.RetryClass() == classify.Permanent {
 			if _, inner := errors.AsType[*Error](err); !inner {

@@ -23,11 +23,13 @@ func TestDocListsMatchAPI(t *testing.T) {
 	retry := exported(t, filepath.Join(root, "retry"))
 	observe := exported(t, filepath.Join(root, "observe"))
 
-	// The reasons are the sentinels but ErrInvalidOption: it ends a call
-	// before any attempt, with an error that is not an *Error.
+	// The reasons are the sentinels but ErrInvalidOption, which ends a call
+	// before any attempt, with an error that is not an *Error, and
+	// ErrRejected, which says what the last attempt did, not why the call
+	// stopped.
 	var reasons []string
 	for _, name := range retry.errs {
-		if name != "ErrInvalidOption" {
+		if name != "ErrInvalidOption" && name != "ErrRejected" {
 			reasons = append(reasons, name)
 		}
 	}
@@ -136,10 +138,17 @@ func exported(t *testing.T, dir string) api {
 					continue
 				}
 				a.options = append(a.options, d.Name.Name)
+				// A limit takes a count or a time, and no function: Poll,
+				// which takes times beside its func, is a bundle.
 				limit := d.Name.Name == "NoDeadline"
 				for _, p := range d.Type.Params.List {
 					if isIdent(p.Type, "int") || types(p.Type) == "time.Duration" {
 						limit = true
+					}
+				}
+				for _, p := range d.Type.Params.List {
+					if _, fn := p.Type.(*ast.FuncType); fn {
+						limit = false
 					}
 				}
 				if limit {
