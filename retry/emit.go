@@ -24,7 +24,7 @@ func (r *run) tell(ctx context.Context, kind observe.Kind, f failure, cause erro
 	r.emit(ctx, event(kind, observe.Info{
 		Operation: r.cfg.name,
 		Attempt:   r.attempt,
-		Elapsed:   f.now.Sub(r.start),
+		Elapsed:   f.now.sub(r.start),
 		Failed:    f.last != nil,
 		Class:     f.class,
 		Err:       f.last,

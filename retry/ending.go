@@ -47,7 +47,7 @@ type failure struct {
 	last  error // the attempt's error, with any classify marker removed; nil if none ran
 	class classify.Class
 	delay time.Duration // the wait planned after it; zero until planned
-	now   time.Time     // when it was judged; zero if nothing needed the time
+	now   instant       // when it was judged; zero if nothing needed the time
 }
 
 // stop ends the call as end says, after f: it tells the subscribers that
@@ -58,11 +58,11 @@ func (r *run) stop(ctx context.Context, end ending, f failure) error {
 	switch {
 	case end.byContext:
 		cause = context.Cause(ctx)
-	case end.reason == ErrDeadline && r.cfg.deadline > 0 && !f.now.IsZero() && f.now.Sub(r.start) >= r.cfg.deadline:
+	case end.reason == ErrDeadline && r.cfg.deadline > 0 && f.now != 0 && f.now.sub(r.start) >= r.cfg.deadline:
 		cause = deadlineCause(r.cfg.deadline) // as the attempts' context says
 	}
 	if r.cfg.kinds.Has(end.kind) {
-		if f.now.IsZero() {
+		if f.now == 0 {
 			f.now = r.now()
 		}
 		r.tell(ctx, end.kind, f, cause)

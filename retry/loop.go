@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
@@ -44,7 +45,7 @@ func start(ctx context.Context, cfg *config, results bool, op func(context.Conte
 	if cfg.deadline > 0 || cfg.kinds != 0 {
 		r.start = r.now()
 		if cfg.deadline > 0 {
-			r.deadline = r.start.Add(cfg.deadline)
+			r.deadline = r.start.add(cfg.deadline)
 		}
 	}
 	if ctx.Err() != nil {
@@ -53,7 +54,7 @@ func start(ctx context.Context, cfg *config, results bool, op func(context.Conte
 	parent := ctx
 	if cfg.deadline > 0 && cfg.clock == nil {
 		// Deadline bounds the running attempt too. Only calls that set one
-		// pay for the timer. A timeout, not r.deadline: a time.Time holds a
+		// pay for the timer. A timeout, not a time: a time.Time holds a
 		// pointer, which would leak to the context, and with it everything
 		// the run points to.
 		var cancel context.CancelFunc
@@ -77,22 +78,20 @@ func start(ctx context.Context, cfg *config, results bool, op func(context.Conte
 // run is the state of one call of the loop.
 type run struct {
 	cfg      *config
-	start    time.Time // zero if neither a deadline nor an event needs it
+	start    instant // zero if neither a deadline nor an event needs it
 	clock    *callClock
-	deadline time.Time // zero: none; the context's joins at the first failure
+	deadline instant // zero: none; the context's joins at the first failure
 	attempt  int       // attempts started
 	counts   [classify.NumClasses]int
 	prev     time.Duration // the last delay waited
 	hint     time.Duration // the last failure's server hint, as given; 0: none
 }
 
-// callClock is the time of one call: its first reading of the clock, and
-// its one timer, made at its first wait that is not zero. It lives apart
-// from run, behind a pointer, because both escape to the runtime, and the
-// compiler would take everything a run holds along with them, the call's
-// own configuration included.
+// callClock holds the one timer of a call, made at its first wait that is
+// not zero. It lives apart from run, behind a pointer, because the timer
+// escapes to the runtime, and the compiler would take everything a run
+// holds along with it, the call's own configuration included.
 type callClock struct {
-	base  time.Time // zero before the first reading
 	timer *time.Timer
 }
 
@@ -124,7 +123,7 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		// Time passes in the wait, and in subscribers even without one: no
 		// attempt starts after the deadline. Without either, the time is
 		// still f.now, and judge has just checked it.
-		if !r.deadline.IsZero() && (f.delay > 0 || r.cfg.kinds.Has(observe.KindRetry)) {
+		if r.deadline != 0 && (f.delay > 0 || r.cfg.kinds.Has(observe.KindRetry)) {
 			if now := r.now(); r.pastDeadline(now) {
 				return r.stop(ctx, endDeadline, failure{last: f.last, class: f.class, now: now})
 			}
@@ -161,13 +160,13 @@ func (r *run) judge(ctx context.Context, err error, timedOut, gaveUp bool) (f fa
 	if r.attempt == 1 {
 		if r.cfg.maxRetryTime > 0 {
 			f.now = r.now()
-			r.joinDeadline(f.now.Add(r.cfg.maxRetryTime))
+			r.joinDeadline(f.now.add(r.cfg.maxRetryTime))
 		}
 		if d, ok := ctx.Deadline(); ok {
-			r.joinDeadline(d)
+			r.joinDeadline(r.instantOf(d))
 		}
 	}
-	if f.now.IsZero() && (!r.deadline.IsZero() || r.cfg.kinds != 0) {
+	if f.now == 0 && (r.deadline != 0 || r.cfg.kinds != 0) {
 		f.now = r.now()
 	}
 	f.class = r.classify(err, timedOut)
@@ -245,21 +244,21 @@ func (r *run) classify(err error, timedOut bool) classify.Class {
 // is called at the first failure with the deadline of MaxRetryTime and the
 // context's: before that, the context enforces its own deadline, and a call
 // that succeeds at once does not ask.
-func (r *run) joinDeadline(d time.Time) {
-	if r.deadline.IsZero() || d.Before(r.deadline) {
+func (r *run) joinDeadline(d instant) {
+	if r.deadline == 0 || d < r.deadline {
 		r.deadline = d
 	}
 }
 
-func (r *run) pastDeadline(now time.Time) bool {
-	return !r.deadline.IsZero() && !now.Before(r.deadline)
+func (r *run) pastDeadline(now instant) bool {
+	return r.deadline != 0 && now >= r.deadline
 }
 
 // fits reports whether a wait of delay from now ends before the deadline, so
 // that the next attempt starts before it. It compares durations, never
 // adding to a time, so no value of delay can overflow.
-func (r *run) fits(delay time.Duration, now time.Time) bool {
-	return r.deadline.IsZero() || delay < r.deadline.Sub(now)
+func (r *run) fits(delay time.Duration, now instant) bool {
+	return r.deadline == 0 || delay < r.deadline.sub(now)
 }
 
 // delay returns the wait before the next attempt: the strategy's delay for
@@ -270,7 +269,7 @@ func (r *run) fits(delay time.Duration, now time.Time) bool {
 // the time that would remain before the deadline after the hint, so that a
 // hint that fits is taken. A hint that fits is taken even when the
 // strategy's longer delay would not fit: the server said when to come back.
-func (r *run) delay(err error, class classify.Class, now time.Time) time.Duration {
+func (r *run) delay(err error, class classify.Class, now instant) time.Duration {
 	u := r.cfg.random()
 	d := r.cfg.strategyFor(class).Delay(backoff.Input{
 		Attempt: r.attempt,
@@ -290,8 +289,8 @@ func (r *run) delay(err error, class classify.Class, now time.Time) time.Duratio
 		return d
 	}
 	slack := r.cfg.maxRetryAfter - hint // no overflow: hint <= maxRetryAfter
-	if !r.deadline.IsZero() {
-		if left := r.deadline.Sub(now) - hint; left > 0 {
+	if r.deadline != 0 {
+		if left := r.deadline.sub(now) - hint; left > 0 {
 			slack = min(slack, left/2)
 		}
 	}
@@ -319,18 +318,55 @@ func (r *run) wait(ctx context.Context, delay time.Duration) bool {
 	}
 }
 
-// now reads the call's clock. The first reading is the wall clock's and the
-// monotonic clock's, as time.Now gives them; the later ones add to it what
-// the monotonic clock alone measured since, which time.Since reads for
-// about half the cost of time.Now.
-func (r *run) now() time.Time {
+// An instant is a reading of the loop's clock: the time since epoch on
+// the monotonic clock, never 0, which means "no reading". The loop reads
+// no wall clock: time.Since reads only the monotonic one, for about half
+// the cost of time.Now, and an instant, unlike a time.Time, holds no
+// pointer for the compiler to follow.
+type instant time.Duration
+
+// epoch is the origin of instants.
+var epoch = time.Now()
+
+// now reads the call's clock: the simulator's, if it set one, or the
+// monotonic clock.
+func (r *run) now() instant {
 	if r.cfg.clock != nil {
-		return r.cfg.clock.Now()
+		return r.instantOf(r.cfg.clock.Now())
 	}
-	c := r.clock
-	if c.base.IsZero() {
-		c.base = time.Now()
-		return c.base
+	return reading(time.Since(epoch))
+}
+
+// instantOf returns the instant of t, a deadline or a reading of the
+// simulator's clock.
+func (r *run) instantOf(t time.Time) instant { return reading(t.Sub(epoch)) }
+
+func reading(d time.Duration) instant {
+	if d == 0 {
+		return 1 // 0 is no reading; a nanosecond is no error
 	}
-	return c.base.Add(time.Since(c.base))
+	return instant(d)
+}
+
+// add returns the instant d after i, saturating instead of overflowing.
+func (i instant) add(d time.Duration) instant {
+	if s := i + instant(d); (d > 0) == (s > i) {
+		return reading(time.Duration(s))
+	}
+	if d > 0 {
+		return math.MaxInt64
+	}
+	return math.MinInt64
+}
+
+// sub returns the duration from j to i, saturating instead of overflowing.
+func (i instant) sub(j instant) time.Duration {
+	d := i - j
+	switch {
+	case j < 0 && d < i: // i - j overflowed upwards
+		return math.MaxInt64
+	case j > 0 && d > i:
+		return math.MinInt64
+	}
+	return time.Duration(d)
 }
