@@ -81,7 +81,7 @@ type run struct {
 	start    instant // zero if neither a deadline nor an event needs it
 	clock    *callClock
 	deadline instant // zero: none; the context's joins at the first failure
-	attempt  int       // attempts started
+	attempt  int     // attempts started
 	counts   [classify.NumClasses]int
 	prev     time.Duration // the last delay waited
 	hint     time.Duration // the last failure's server hint, as given; 0: none
