@@ -27,16 +27,28 @@ type Permit struct {
 
 // Success tells the Breaker that the attempt succeeded.
 func (p *Permit) Success() {
+	if b := p.b; b != nil && b.word.Load() == p.gen && p.gen&stateMask == stClosed {
+		// The closed state's path, kept small enough to inline.
+		p.b = nil
+		if n := b.stripes[stripeOf()&b.mask].n.Add(1); n%tickEvery == 0 {
+			b.tick(p.gen)
+		}
+		return
+	}
+	p.success()
+}
+
+// success is Success but for a closed state that is still the breaker's.
+func (p *Permit) success() {
 	b := p.b
 	if b == nil {
 		return
 	}
 	p.b = nil
-	if p.gen&stateMask == stClosed {
-		b.succeed(p.gen)
-		return
+	if p.gen&stateMask == stHalfOpen {
+		b.probeEnded(p.gen, p.slot, p.probe, true)
 	}
-	b.probeEnded(p.gen, p.slot, p.probe, true)
+	// A permit of an earlier state counts nothing.
 }
 
 // Failure tells the Breaker that the attempt failed, with an error of
