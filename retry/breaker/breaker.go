@@ -260,7 +260,6 @@ func (b *Breaker) successes() uint64 {
 	return n
 }
 
-
 // stripeOf returns a hash of the calling goroutine's stack: goroutines
 // spread over the stripes, and one goroutine, which mostly stays on one
 // CPU, keeps to its stripe. It costs a nanosecond, where a random number

@@ -365,7 +365,7 @@ func TestHalfOpenNeedsAllItsSuccesses(t *testing.T) {
 		time.Sleep(5 * sec)
 		for range 2 {
 			p := allow(t, b)
-			refused(t, b) // one at a time
+			refused(t, b)                    // one at a time
 			p.Failure(classify.Permanent, 0) // the downstream answered: a success
 			wantState(t, b, observe.BreakerHalfOpen)
 		}
