@@ -196,7 +196,7 @@ func TestOpenRefusesUntilTheBreakEnds(t *testing.T) {
 		}
 		time.Sleep(3*sec - 1)
 		refused(t, b)
-		time.Sleep(1)
+		time.Sleep(time.Nanosecond)
 		p := allow(t, b) // the break is over: a probe
 		wantState(t, b, observe.BreakerHalfOpen)
 		p.Success()
@@ -304,7 +304,7 @@ func TestRetryAfterOpensForExactlyTheHint(t *testing.T) {
 				}
 				time.Sleep(tt.want - 1)
 				refused(t, b)
-				time.Sleep(1)
+				time.Sleep(time.Nanosecond)
 				p = allow(t, b)
 				p.Failure(tt.c, tt.hint) // a probe with the hint again: the hint again
 				if oe := refused(t, b); oe.Wait != tt.want {
@@ -371,6 +371,33 @@ func TestHalfOpenNeedsAllItsSuccesses(t *testing.T) {
 		}
 		p := allow(t, b)
 		p.Success()
+		wantState(t, b, observe.BreakerClosed)
+	})
+}
+
+// TestSubscriberPanicLeavesTheBreakerWorking: a subscriber that panics
+// unwinds the call that caused the change, after the change, and leaves
+// the breaker unlocked and in its new state.
+func TestSubscriberPanicLeavesTheBreakerWorking(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		panics := true
+		b := newExact(t, Config{ConsecutiveFailures: 1, Subscribers: []observe.Subscriber{observe.Func(func(observe.BreakerStateChange) {
+			if panics {
+				panic("subscriber")
+			}
+		})}})
+		func() {
+			defer func() {
+				if r := recover(); r != "subscriber" {
+					t.Errorf("recover() = %v; want the subscriber's panic", r)
+				}
+			}()
+			fail(t, b, 1, classify.ServerError)
+		}()
+		wantState(t, b, observe.BreakerOpen)
+		panics = false
+		time.Sleep(5 * sec)
+		succeed(t, b, 1)
 		wantState(t, b, observe.BreakerClosed)
 	})
 }
