@@ -40,7 +40,7 @@ func end(r *rand.Rand, p *Permit) (classify.Class, bool) {
 //     and one that refuses names a time to come;
 //   - a closed breaker opens only on a failure of a class that counts.
 func TestPropertySequences(t *testing.T) {
-	for seed := range uint64(200) {
+	for seed := range uint64(64) {
 		synctest.Test(t, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, seed))
 			cfg := Config{
@@ -56,7 +56,7 @@ func TestPropertySequences(t *testing.T) {
 				t.Fatal(err)
 			}
 			var held []Permit
-			for step := range 2000 {
+			for step := range 1500 {
 				before := b.State()
 				switch op := r.IntN(10); {
 				case op < 4:
@@ -107,11 +107,11 @@ func TestPropertySequences(t *testing.T) {
 // of classes that do not count, successes and cancellations leave the
 // breaker closed.
 func TestPropertyUncountedClassesNeverOpen(t *testing.T) {
-	for seed := range uint64(50) {
+	for seed := range uint64(20) {
 		synctest.Test(t, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 1))
 			b := New(Config{MinCalls: 1, ConsecutiveFailures: 1, FailureRatio: 0.01})
-			for range 5000 {
+			for range 2000 {
 				p := allow(t, b)
 				switch r.IntN(4) {
 				case 0:
@@ -150,7 +150,7 @@ func TestConcurrentProbesBounded(t *testing.T) {
 		for g := range 10_000 {
 			wg.Go(func() {
 				r := rand.New(rand.NewPCG(uint64(g), 2))
-				for range 10 {
+				for range 5 {
 					p, err := b.Allow()
 					if err != nil {
 						mu.Lock()
