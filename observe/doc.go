@@ -8,11 +8,15 @@
 // [Retry], and one per way a call can end in failure: [PermanentFailure],
 // [MaxAttemptsExceeded], [MaxUnknownAttemptsExceeded],
 // [MaxClassAttemptsExceeded], [DeadlineExceeded], [BudgetExhausted] and
-// [Cancelled]. Every
+// [Cancelled]; [BreakerRejected] when an open circuit breaker refused an
+// attempt, and [BreakerStateChange], which a breaker (package retry/breaker)
+// sends to its own subscribers when it opens, half-opens or closes. Every
 // event carries the operation's name (set with retry.Name), the attempt
 // number and the time elapsed since the call began; the class and error of
 // the failed attempt, the delay of a wait and the cause of a cancellation
-// are there on the events that have them.
+// are there on the events that have them. BreakerStateChange is the
+// exception: it tells of a downstream, not of a call, and carries the
+// breaker's name instead.
 //
 // Seen by a subscriber that takes every kind, a call with valid options
 // sends a Retry before each attempt but the first, and exactly one event

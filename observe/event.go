@@ -8,7 +8,8 @@ import (
 
 // An Event is something the retry loop did: one of Success, Retry,
 // PermanentFailure, MaxAttemptsExceeded, MaxUnknownAttemptsExceeded,
-// MaxClassAttemptsExceeded, DeadlineExceeded, BudgetExhausted and Cancelled. The set is
+// MaxClassAttemptsExceeded, DeadlineExceeded, BudgetExhausted, Cancelled and
+// BreakerRejected; or something a circuit breaker did: BreakerStateChange. The set is
 // sealed: only this package defines events. Handle them with a type switch;
 // event types may be added, so keep a default case.
 //
@@ -51,8 +52,9 @@ type Info struct {
 	// into the event.
 	Rejected bool
 
-	// Delay is the wait the event tells of (Retry, BudgetExhausted, and a
-	// DeadlineExceeded whose wait did not fit), zero for the others.
+	// Delay is the wait the event tells of (Retry, BudgetExhausted, a
+	// DeadlineExceeded whose wait did not fit, and the Wait of a
+	// BreakerRejected), zero for the others.
 	Delay time.Duration
 
 	// Cause is context.Cause of the caller's context, for the events of a

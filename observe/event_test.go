@@ -16,6 +16,8 @@ var (
 	errReset  = errors.New("connection reset")
 	errDenied = errors.New("permission denied")
 	errStop   = errors.New("shutting down")
+
+	breakerUntil = time.Date(2026, 12, 7, 0, 0, 5, 0, time.UTC)
 )
 
 // events returns one event of each type, fields filled in, in the order of
@@ -31,6 +33,8 @@ func events() []observe.Event {
 		observe.DeadlineExceeded{Operation: "users.get", Attempt: 5, Class: classify.Transient, Err: errReset, Delay: 2 * time.Second, Elapsed: 29 * time.Second},
 		observe.Cancelled{Operation: "users.get", Attempt: 2, Class: classify.Transient, Err: errReset, Cause: errStop, Elapsed: 400 * time.Millisecond},
 		observe.BudgetExhausted{Operation: "users.get", Attempt: 1, Class: classify.ServerError, Err: errReset, Delay: 300 * time.Millisecond, Elapsed: 20 * time.Millisecond},
+		observe.BreakerStateChange{Breaker: "users", From: observe.BreakerClosed, To: observe.BreakerOpen, Reason: observe.BreakerFailureRatio, Until: breakerUntil, Break: 5 * time.Second, Failures: 12, Calls: 20},
+		observe.BreakerRejected{Operation: "users.get", Attempt: 1, Breaker: "users", Until: breakerUntil, Wait: 2 * time.Second, Elapsed: 30 * time.Millisecond},
 	}
 }
 
@@ -48,6 +52,8 @@ func TestEventKind(t *testing.T) {
 		{observe.DeadlineExceeded{}, observe.KindDeadlineExceeded},
 		{observe.Cancelled{}, observe.KindCancelled},
 		{observe.BudgetExhausted{}, observe.KindBudgetExhausted},
+		{observe.BreakerStateChange{}, observe.KindBreakerStateChange},
+		{observe.BreakerRejected{}, observe.KindBreakerRejected},
 	}
 	var seen observe.Set
 	for _, tt := range tests {
@@ -84,6 +90,8 @@ func TestInfoOf(t *testing.T) {
 		{Operation: "users.get", Attempt: 5, Elapsed: 29 * time.Second, Failed: true, Class: classify.Transient, Err: errReset, Delay: 2 * time.Second},
 		{Operation: "users.get", Attempt: 2, Elapsed: 400 * time.Millisecond, Failed: true, Class: classify.Transient, Err: errReset, Cause: errStop},
 		{Operation: "users.get", Attempt: 1, Elapsed: 20 * time.Millisecond, Failed: true, Class: classify.ServerError, Err: errReset, Delay: 300 * time.Millisecond},
+		{}, // a BreakerStateChange belongs to no call
+		{Operation: "users.get", Attempt: 1, Elapsed: 30 * time.Millisecond, Delay: 2 * time.Second},
 	}
 	var got []observe.Info
 	for _, e := range events() {

@@ -21,8 +21,10 @@ const (
 	KindDeadlineExceeded
 	KindCancelled
 	KindBudgetExhausted
+	KindBreakerStateChange
+	KindBreakerRejected
 
-	numKinds = int(KindBudgetExhausted) + 1
+	numKinds = int(KindBreakerRejected) + 1
 )
 
 var kindNames = [numKinds]string{
@@ -35,11 +37,13 @@ var kindNames = [numKinds]string{
 	KindDeadlineExceeded:           "deadline_exceeded",
 	KindCancelled:                  "cancelled",
 	KindBudgetExhausted:            "budget_exhausted",
+	KindBreakerStateChange:         "breaker_state_change",
+	KindBreakerRejected:            "breaker_rejected",
 }
 
 // String returns the kind's label in snake case, such as "retry" or
 // "max_attempts_exceeded", the names the Python reflexio gives its events,
-// or "Kind(9)" for a value that is not one of the constants.
+// or "Kind(99)" for a value that is not one of the constants.
 func (k Kind) String() string {
 	if k > 0 && int(k) < numKinds {
 		return kindNames[k]

@@ -14,8 +14,14 @@ import (
 // server gave a hint), cause (on Cancelled and DeadlineExceeded, where a
 // context or retry.Deadline ended the call), elapsed.
 //
+// A BreakerRejected has op, attempt, breaker (the breaker's name), wait
+// and elapsed; a BreakerStateChange has breaker, from, to and reason, and,
+// when it opens, until and break.
+//
 // Levels: Success is Debug, Retry is Info, and the events that end a call in
-// failure are Warn. Nothing is built for a level the logger does not enable.
+// failure are Warn. A BreakerRejected is Debug, as there is one per refused
+// attempt; a BreakerStateChange is Warn when the breaker opens, Info
+// otherwise. Nothing is built for a level the logger does not enable.
 // A nil logger means slog.Default(), looked up at each event.
 //
 // To add attributes to every record, such as the dependency's name, pass
@@ -37,6 +43,14 @@ const (
 	keyCause    = "cause"
 	keyHint     = "retry_after"
 	keyRejected = "rejected"
+
+	keyBreaker = "breaker"
+	keyWait    = "wait"
+	keyFrom    = "from"
+	keyTo      = "to"
+	keyReason  = "reason"
+	keyUntil   = "until"
+	keyBreak   = "break"
 )
 
 // String returns "observe.Slog(…)".
@@ -48,11 +62,15 @@ func (s slogSubscriber) Handle(ctx context.Context, e Event) {
 		l = slog.Default()
 	}
 	level := slog.LevelWarn
-	switch e.(type) {
-	case Success:
+	switch e := e.(type) {
+	case Success, BreakerRejected:
 		level = slog.LevelDebug
 	case Retry:
 		level = slog.LevelInfo
+	case BreakerStateChange:
+		if e.To != BreakerOpen {
+			level = slog.LevelInfo
+		}
 	}
 	if !l.Enabled(ctx, level) {
 		return
@@ -62,6 +80,16 @@ func (s slogSubscriber) Handle(ctx context.Context, e Event) {
 
 // attrs returns e's fields as slog attributes.
 func attrs(e Event) []slog.Attr {
+	switch e := e.(type) {
+	case BreakerStateChange:
+		as := []slog.Attr{slog.String(keyBreaker, e.Breaker), slog.String(keyFrom, e.From.String()), slog.String(keyTo, e.To.String()), slog.String(keyReason, e.Reason.String())}
+		if e.To == BreakerOpen {
+			as = append(as, slog.Time(keyUntil, e.Until), slog.Duration(keyBreak, e.Break))
+		}
+		return as
+	case BreakerRejected:
+		return []slog.Attr{slog.String(keyOp, e.Operation), slog.Int(keyAttempt, e.Attempt), slog.String(keyBreaker, e.Breaker), slog.Duration(keyWait, e.Wait), slog.Duration(keyElapsed, e.Elapsed)}
+	}
 	f := InfoOf(e)
 	as := make([]slog.Attr, 0, 8)
 	as = append(as, slog.String(keyOp, f.Operation), slog.Int(keyAttempt, f.Attempt))

@@ -52,6 +52,8 @@ func TestSlogWritesEveryKind(t *testing.T) {
 		`level=WARN msg=deadline_exceeded op=users.get attempt=5 class=Transient err="connection reset" delay=2s elapsed=29s`,
 		`level=WARN msg=cancelled op=users.get attempt=2 class=Transient err="connection reset" cause="shutting down" elapsed=400ms`,
 		`level=WARN msg=budget_exhausted op=users.get attempt=1 class=ServerError err="connection reset" delay=300ms elapsed=20ms`,
+		`level=WARN msg=breaker_state_change breaker=users from=closed to=open reason=failure_ratio until=2026-12-07T00:00:05.000Z break=5s`,
+		`level=DEBUG msg=breaker_rejected op=users.get attempt=1 breaker=users wait=2s elapsed=30ms`,
 	}
 	if diff := cmp.Diff(want, lines(&buf)); diff != "" {
 		t.Errorf("Slog output (-want +got):\n%s", diff)
@@ -90,6 +92,16 @@ func TestSlogOptionalAttributes(t *testing.T) {
 			`level=WARN msg=cancelled op=q.pop attempt=0 cause="context canceled" elapsed=0s`,
 		},
 		{
+			"a breaker that half-opens tells no time of opening",
+			observe.BreakerStateChange{Breaker: "users", From: observe.BreakerOpen, To: observe.BreakerHalfOpen, Reason: observe.BreakerBreakElapsed},
+			`level=INFO msg=breaker_state_change breaker=users from=open to=half_open reason=break_elapsed`,
+		},
+		{
+			"a breaker that closes is Info",
+			observe.BreakerStateChange{Breaker: "users", From: observe.BreakerHalfOpen, To: observe.BreakerClosed, Reason: observe.BreakerProbesSucceeded},
+			`level=INFO msg=breaker_state_change breaker=users from=half_open to=closed reason=probes_succeeded`,
+		},
+		{
 			"no operation name",
 			observe.Success{Attempt: 1, Elapsed: time.Millisecond},
 			`level=DEBUG msg=success op="" attempt=1 elapsed=1ms`,
@@ -120,9 +132,9 @@ func TestSlogLevels(t *testing.T) {
 		level slog.Level
 		want  []string // messages written
 	}{
-		{slog.LevelDebug, append([]string{"success", "retry"}, failures...)},
-		{slog.LevelInfo, append([]string{"retry"}, failures...)},
-		{slog.LevelWarn, failures},
+		{slog.LevelDebug, append(append([]string{"success", "retry"}, failures...), "breaker_state_change", "breaker_rejected")},
+		{slog.LevelInfo, append(append([]string{"retry"}, failures...), "breaker_state_change")},
+		{slog.LevelWarn, append(failures, "breaker_state_change")}, // it opens
 		{slog.LevelError, nil},
 	}
 	for _, tt := range tests {

@@ -274,6 +274,8 @@ func TestMultiNested(t *testing.T) {
 		"before deadline_exceeded",
 		"before cancelled",
 		"before budget_exhausted",
+		"before breaker_state_change",
+		"before breaker_rejected",
 	}
 	if diff := cmp.Diff(wantLog, log); diff != "" {
 		t.Errorf("nested Multi called (-want +got):\n%s", diff)

@@ -12,6 +12,7 @@ require (
 	github.com/failsafe-go/failsafe-go v0.9.8
 	github.com/reflexio-go/reflexio v0.1.0
 	github.com/sethvargo/go-retry v0.5.0
+	github.com/sony/gobreaker/v2 v2.4.0
 )
 
 require github.com/bits-and-blooms/bitset v1.24.4 // indirect

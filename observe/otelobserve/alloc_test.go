@@ -32,6 +32,8 @@ func TestHandleAllocatesNothing(t *testing.T) {
 	wantAllocs(t, "Metrics.Handle(Retry)", 0, func() { m.Handle(ctx, retried) })
 	wantAllocs(t, "Metrics.Handle(BudgetExhausted)", 0, func() { m.Handle(ctx, refused) })
 	wantAllocs(t, "Metrics.Handle(Success)", 0, func() { m.Handle(ctx, succeeded) })
+	var rejected observe.Event = observe.BreakerRejected{Operation: "users.get", Attempt: 1, Breaker: "users", Wait: time.Second}
+	wantAllocs(t, "Metrics.Handle(BreakerRejected)", 0, func() { m.Handle(ctx, rejected) })
 
 	// Nor with a sampled span in the context, which exemplars may use.
 	sampled, span := sdktrace.NewTracerProvider().Tracer("").Start(ctx, "handler")

@@ -24,12 +24,15 @@
 // namespace of their own, reflexio.retry, named and united as the
 // conventions' naming guidelines ask:
 //
-//	name                            instrument           unit       attributes
-//	reflexio.retry.calls            Int64Counter         {call}     operation, outcome, error.type
-//	reflexio.retry.attempts         Int64Counter         {attempt}  operation, outcome, error.type
-//	reflexio.retry.call.duration    Float64Histogram     s          operation, outcome, error.type
-//	reflexio.retry.delay            Float64Histogram     s          operation, error.type
-//	reflexio.retry.budget.refusals  Int64Counter         {retry}    operation, error.type
+//	name                            instrument           unit          attributes
+//	reflexio.retry.calls            Int64Counter         {call}        operation, outcome, error.type
+//	reflexio.retry.attempts         Int64Counter         {attempt}     operation, outcome, error.type
+//	reflexio.retry.call.duration    Float64Histogram     s             operation, outcome, error.type
+//	reflexio.retry.delay            Float64Histogram     s             operation, error.type
+//	reflexio.retry.budget.refusals  Int64Counter         {retry}       operation, error.type
+//	reflexio.breaker.state          Int64Gauge           {state}       breaker.name
+//	reflexio.breaker.transitions    Int64Counter         {transition}  breaker.name, breaker.state, breaker.reason
+//	reflexio.breaker.rejections     Int64Counter         {attempt}     operation, breaker.name
 //
 // What each one counts, in the terms of package observe, where every call
 // ends with exactly one event, Success or the event that tells why it
@@ -50,6 +53,20 @@
 //     ended its call; the same number as the calls with outcome
 //     budget_exhausted, on a metric of its own so that an alert on a
 //     budget that runs dry needs no filter.
+//   - breaker.state: the state of each circuit breaker (package
+//     retry/breaker) that the Metrics is given to, as of its last
+//     observe.BreakerStateChange: 0 closed, 1 open, 2 half-open.
+//   - breaker.transitions: 1 for each change of state of a breaker, with
+//     the state it moved to ([BreakerStateKey]) and why
+//     ([BreakerReasonKey], observe.BreakerReason's String).
+//   - breaker.rejections: 1 for each attempt that an open breaker refused
+//     (each observe.BreakerRejected), with the call's operation.
+//
+// The breaker metrics need the Metrics in the breaker's own
+// Config.Subscribers, for its changes of state, and in the calls'
+// retry.Subscribe, for their refusals. Their attributes are the
+// breaker's name ([BreakerKey], bounded by the downstreams), the state and
+// reason of a change, and the operation of a refused call.
 //
 // Attempts are counted per call, not per attempt with the class of each
 // failure, because the events cannot tell that apart: a Cancelled or
@@ -61,8 +78,8 @@
 //
 // # Attributes
 //
-// Every metric has these attributes and no other, so that the number of
-// series is bounded by the number of operations:
+// Every metric of the retry calls has these attributes and no other, so
+// that the number of series is bounded by the number of operations:
 //
 //   - reflexio.operation.name ([OperationKey]): the name that retry.Name
 //     gives the call; absent if it has none. Names must come from a small,
@@ -91,8 +108,10 @@
 // [SpanEvents] adds an event to the span that is active in the context the
 // caller passed to retry.Do, for each retry (named reflexio.retry) and for
 // the end of a retried call (reflexio.success, reflexio.max_attempts_exceeded,
-// …), with the attempt's number, class, error and delay. A call that
-// succeeds at its first attempt adds nothing.
+// …), with the attempt's number, class, error and delay, and for each
+// attempt that an open circuit breaker refused (reflexio.breaker_rejected,
+// with the breaker's name and the wait). A call that succeeds at its first
+// attempt adds nothing.
 //
 // Events on the caller's span, rather than a span per attempt, because a
 // subscriber hears of an attempt only once it has ended, and cannot pass a

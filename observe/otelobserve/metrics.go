@@ -26,6 +26,10 @@ const (
 	MetricCallDuration   = "reflexio.retry.call.duration"
 	MetricDelay          = "reflexio.retry.delay"
 	MetricBudgetRefusals = "reflexio.retry.budget.refusals"
+
+	MetricBreakerState       = "reflexio.breaker.state"
+	MetricBreakerTransitions = "reflexio.breaker.transitions"
+	MetricBreakerRejections  = "reflexio.breaker.rejections"
 )
 
 // The attribute keys of the metrics and span events, besides
@@ -39,6 +43,18 @@ const (
 	// OutcomeKey is how a call ended: "success", or why it stopped, such as
 	// "max_attempts_exceeded" (observe.Kind's String).
 	OutcomeKey = attribute.Key("reflexio.outcome")
+
+	// BreakerKey is a circuit breaker's name (its Config.Name), the
+	// downstream it guards; left out when the breaker has none.
+	BreakerKey = attribute.Key("reflexio.breaker.name")
+
+	// BreakerStateKey is the state a circuit breaker moved to: "closed",
+	// "open" or "half_open" (observe.BreakerState's String).
+	BreakerStateKey = attribute.Key("reflexio.breaker.state")
+
+	// BreakerReasonKey is why a circuit breaker changed state, such as
+	// "failure_ratio" (observe.BreakerReason's String).
+	BreakerReasonKey = attribute.Key("reflexio.breaker.reason")
 )
 
 // buckets are the explicit bucket boundaries, in seconds, that Metrics
@@ -54,11 +70,14 @@ const maxCached = 1024
 
 // Metrics is a Subscriber that records what the retry calls it observes did
 // as OpenTelemetry metrics: the calls by outcome, their attempts and
-// durations, the delays of their retries, and the retries that a budget
-// refused. The package documentation defines each metric.
+// durations, the delays of their retries, the retries that a budget
+// refused, and the state, changes of state and refusals of circuit
+// breakers. The package documentation defines each metric.
 //
 // Make one with NewMetrics, for a MeterProvider, and subscribe it to every
-// call it should count: retry.Subscribe(m), alone or in a bundle. A Metrics
+// call it should count: retry.Subscribe(m), alone or in a bundle; and to
+// the breakers whose state it should record, in their
+// breaker.Config.Subscribers. A Metrics
 // is safe for concurrent use; one serves any number of calls at once.
 // Recording an event allocates nothing once its attribute set has been seen.
 type Metrics struct {
@@ -67,6 +86,10 @@ type Metrics struct {
 	duration metric.Float64Histogram
 	delay    metric.Float64Histogram
 	refusals metric.Int64Counter
+
+	breakerState       metric.Int64Gauge
+	breakerTransitions metric.Int64Counter
+	breakerRejections  metric.Int64Counter
 
 	sets   sync.Map // setKey → *options
 	cached atomic.Int64
@@ -115,6 +138,24 @@ func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
 	); err != nil {
 		return nil, instrumentError(MetricBudgetRefusals, err)
 	}
+	if m.breakerState, err = meter.Int64Gauge(MetricBreakerState,
+		metric.WithUnit("{state}"),
+		metric.WithDescription("State of each circuit breaker: 0 closed, 1 open, 2 half-open."),
+	); err != nil {
+		return nil, instrumentError(MetricBreakerState, err)
+	}
+	if m.breakerTransitions, err = meter.Int64Counter(MetricBreakerTransitions,
+		metric.WithUnit("{transition}"),
+		metric.WithDescription("Changes of state of circuit breakers, by the state reached and why."),
+	); err != nil {
+		return nil, instrumentError(MetricBreakerTransitions, err)
+	}
+	if m.breakerRejections, err = meter.Int64Counter(MetricBreakerRejections,
+		metric.WithUnit("{attempt}"),
+		metric.WithDescription("Attempts that an open circuit breaker refused."),
+	); err != nil {
+		return nil, instrumentError(MetricBreakerRejections, err)
+	}
 	return m, nil
 }
 
@@ -130,8 +171,22 @@ func (m *Metrics) Handle(ctx context.Context, e observe.Event) {
 		return
 	}
 	k := e.Kind()
-	if k == observe.KindRetry {
+	switch e := e.(type) {
+	case observe.Retry:
 		m.delay.Record(ctx, f.Delay.Seconds(), m.options(f, 0).record...)
+		return
+	case observe.BreakerStateChange:
+		// Rare: the attribute sets are made each time.
+		var name []attribute.KeyValue
+		if e.Breaker != "" {
+			name = append(name, BreakerKey.String(e.Breaker))
+		}
+		m.breakerState.Record(ctx, int64(e.To), metric.WithAttributeSet(attribute.NewSet(name...)))
+		m.breakerTransitions.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(append(name,
+			BreakerStateKey.String(e.To.String()), BreakerReasonKey.String(e.Reason.String()))...)))
+		return
+	case observe.BreakerRejected:
+		m.breakerRejections.Add(ctx, 1, m.rejectionOptions(e).add...)
 		return
 	}
 	// Every other event ends a call.
@@ -145,7 +200,8 @@ func (m *Metrics) Handle(ctx context.Context, e observe.Event) {
 }
 
 // Kinds returns every kind of event: each one that ends a call counts the
-// call, and Retry records a delay.
+// call, Retry records a delay, and the breakers' events record their
+// state, changes and refusals.
 func (m *Metrics) Kinds() observe.Set { return kinds }
 
 // String returns "otelobserve.Metrics".
@@ -159,6 +215,9 @@ type setKey struct {
 	outcome observe.Kind
 	class   classify.Class
 	failed  bool
+
+	rejected bool   // the set of a BreakerRejected: op and breaker
+	breaker  string // its breaker's name
 }
 
 // options are the options that record with one attribute set, as slices,
@@ -179,6 +238,21 @@ func (m *Metrics) options(f observe.Info, outcome observe.Kind) *options {
 	if o, ok := m.sets.Load(k); ok {
 		return o.(*options)
 	}
+	return m.keep(k)
+}
+
+// rejectionOptions returns the options of the attribute set of e.
+func (m *Metrics) rejectionOptions(e observe.BreakerRejected) *options {
+	k := setKey{op: e.Operation, rejected: true, breaker: e.Breaker}
+	if o, ok := m.sets.Load(k); ok {
+		return o.(*options)
+	}
+	return m.keep(k)
+}
+
+// keep makes the options of k's attribute set, keeps them unless maxCached
+// are kept already, and returns the options of k.
+func (m *Metrics) keep(k setKey) *options {
 	set := metric.WithAttributeSet(k.attributes())
 	o := &options{add: []metric.AddOption{set}, record: []metric.RecordOption{set}}
 	if m.cached.Load() < maxCached {
@@ -200,6 +274,9 @@ func (k setKey) attributes() attribute.Set {
 	}
 	if k.failed {
 		kvs = append(kvs, semconv.ErrorTypeKey.String(k.class.String()))
+	}
+	if k.breaker != "" {
+		kvs = append(kvs, BreakerKey.String(k.breaker))
 	}
 	return attribute.NewSet(kvs...)
 }

@@ -37,6 +37,10 @@ const (
 // attributes OperationKey (if the call has a name), AttemptKey,
 // semconv.ErrorTypeKey and ErrorMessageKey (the class and error of the
 // failed attempt, if one failed), and DelayKey (if the event has a wait).
+// An attempt that an open circuit breaker refused is an event
+// "reflexio.breaker_rejected" with BreakerKey too, and DelayKey its wait.
+// A breaker's changes of state belong to no call's span: SpanEvents does
+// not take them.
 //
 // The zero value is ready to use, and safe for concurrent use.
 type SpanEvents struct{}
@@ -51,10 +55,10 @@ func (SpanEvents) Handle(ctx context.Context, e observe.Event) {
 		return
 	}
 	f, ok := fieldsOf(e)
-	if !ok {
+	if !ok || e.Kind() == observe.KindBreakerStateChange {
 		return
 	}
-	kvs := make([]attribute.KeyValue, 0, 5)
+	kvs := make([]attribute.KeyValue, 0, 6)
 	if f.Operation != "" {
 		kvs = append(kvs, OperationKey.String(f.Operation))
 	}
@@ -65,14 +69,18 @@ func (SpanEvents) Handle(ctx context.Context, e observe.Event) {
 			kvs = append(kvs, ErrorMessageKey.String(f.Err.Error()))
 		}
 	}
-	if k := e.Kind(); f.Delay > 0 || k == observe.KindRetry || k == observe.KindBudgetExhausted {
+	if k := e.Kind(); f.Delay > 0 || k == observe.KindRetry || k == observe.KindBudgetExhausted || k == observe.KindBreakerRejected {
 		kvs = append(kvs, DelayKey.Float64(f.Delay.Seconds()))
+	}
+	if r, ok := e.(observe.BreakerRejected); ok && r.Breaker != "" {
+		kvs = append(kvs, BreakerKey.String(r.Breaker))
 	}
 	span.AddEvent(eventNames[e.Kind()], trace.WithAttributes(kvs...))
 }
 
-// Kinds returns every kind of event.
-func (SpanEvents) Kinds() observe.Set { return kinds }
+// Kinds returns every kind of event but BreakerStateChange, which belongs
+// to no call.
+func (SpanEvents) Kinds() observe.Set { return kinds &^ observe.SetOf(observe.KindBreakerStateChange) }
 
 // String returns "otelobserve.SpanEvents".
 func (SpanEvents) String() string { return "otelobserve.SpanEvents" }

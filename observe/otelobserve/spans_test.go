@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -84,12 +85,28 @@ func TestSpanEventsWithoutASpan(t *testing.T) {
 	otelobserve.SpanEvents{}.Handle(t.Context(), observe.Retry{Operation: "users.get", Attempt: 1})
 }
 
-func TestSpanEventsTakesEveryKind(t *testing.T) {
+func TestSpanEventsTakesEveryKindOfACall(t *testing.T) {
 	var s otelobserve.SpanEvents
-	if got := observe.KindsOf(s); got != observe.All {
-		t.Errorf("KindsOf(SpanEvents) = %v; want %v", got, observe.All)
+	if got, want := observe.KindsOf(s), observe.All&^observe.SetOf(observe.KindBreakerStateChange); got != want {
+		t.Errorf("KindsOf(SpanEvents) = %v; want %v", got, want)
 	}
 	if got, want := s.String(), "otelobserve.SpanEvents"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
+	}
+}
+
+func TestSpanEventsOfABreaker(t *testing.T) {
+	got := spanEvents(t, func(ctx context.Context) {
+		var s otelobserve.SpanEvents
+		s.Handle(ctx, observe.BreakerRejected{Operation: "users.get", Attempt: 1, Breaker: "users", Wait: 2 * time.Second})
+		// A change of state belongs to no call: not on the span, even if
+		// handed to it.
+		s.Handle(ctx, observe.BreakerStateChange{Breaker: "users", From: observe.BreakerClosed, To: observe.BreakerOpen, Reason: observe.BreakerFailureRatio})
+	})
+	want := []event{
+		{"reflexio.breaker_rejected", []string{"reflexio.operation.name=users.get", "reflexio.attempt=1", "reflexio.delay=2", "reflexio.breaker.name=users"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("span events (-want +got):\n%s", diff)
 	}
 }

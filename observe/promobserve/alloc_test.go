@@ -29,10 +29,12 @@ func TestHandleAllocatesNothing(t *testing.T) {
 		retried   observe.Event = observe.Retry{Operation: "users.get", Attempt: 1, Class: classify.Transient, Err: errReset, Delay: time.Second}
 		refused   observe.Event = observe.BudgetExhausted{Operation: "users.get", Attempt: 2, Class: classify.Transient, Err: errReset, Delay: time.Second, Elapsed: time.Second}
 		succeeded observe.Event = observe.Success{Operation: "users.get", Attempt: 1}
+		rejected  observe.Event = observe.BreakerRejected{Operation: "users.get", Attempt: 1, Breaker: "users", Wait: time.Second}
 	)
 	wantAllocs(t, "Handle(Retry)", 0, func() { s.Handle(ctx, retried) })
 	wantAllocs(t, "Handle(BudgetExhausted)", 0, func() { s.Handle(ctx, refused) })
 	wantAllocs(t, "Handle(Success)", 0, func() { s.Handle(ctx, succeeded) })
+	wantAllocs(t, "Handle(BreakerRejected)", 0, func() { s.Handle(ctx, rejected) })
 }
 
 func BenchmarkHandle(b *testing.B) {

@@ -22,6 +22,9 @@
 //	reflexio_retry_call_duration_seconds   histogram  operation, outcome, class
 //	reflexio_retry_delay_seconds           histogram  operation, class
 //	reflexio_retry_budget_refusals_total   counter    operation, class
+//	reflexio_breaker_state                 gauge      breaker
+//	reflexio_breaker_transitions_total     counter    breaker, to, reason
+//	reflexio_breaker_rejections_total      counter    operation, breaker
 //
 // What each one counts, in the terms of package observe, where every call
 // ends with exactly one event, Success or the event that tells why it
@@ -41,6 +44,19 @@
 //     ended its call; the same number as the calls with outcome
 //     budget_exhausted, on a metric of its own so that an alert on a
 //     budget that runs dry needs no filter.
+//   - breaker_state: the state of each circuit breaker (package
+//     retry/breaker) that the Subscriber is given to, as of its last
+//     observe.BreakerStateChange: 0 closed, 1 open, 2 half-open. A breaker
+//     that never changed state has no series yet: it is closed.
+//   - breaker_transitions: 1 for each change of state of a breaker, with
+//     the state it moved to and why (observe.BreakerReason's String, such
+//     as failure_ratio or retry_after).
+//   - breaker_rejections: 1 for each attempt that an open breaker refused
+//     (each observe.BreakerRejected), with the operation of the call.
+//
+// The breaker metrics need the Subscriber in the breaker's own
+// Config.Subscribers, for its changes of state, and in the calls'
+// retry.Subscribe, for their refusals.
 //
 // Attempts are counted per call, not per attempt with the class of each
 // failure, because the events cannot tell that apart: a Cancelled or
@@ -52,8 +68,10 @@
 //
 // # Labels
 //
-// Every metric has these labels and no other, so that the number of series
-// is bounded by the number of operations:
+// Every metric of the retry calls has these labels and no other, so that
+// the number of series is bounded by the number of operations (the breaker
+// metrics have the breaker's name, bounded by the downstreams, and the
+// state and reason of its changes):
 //
 //   - operation: the name that retry.Name gives the call; empty if it has
 //     none. Names must come from a small, fixed set, such as "users.get",
@@ -96,7 +114,7 @@
 //
 // # Registration
 //
-// [New] registers the five metrics with the registry it is given, all or
+// [New] registers the eight metrics with the registry it is given, all or
 // none, and fails if the registry refuses them, as it does when metrics of
 // the same names are there already: make one Subscriber per registry and
 // share it among every call, which the operation label tells apart. A

@@ -3,9 +3,9 @@ package promobserve
 import "github.com/reflexio-go/reflexio/observe"
 
 // kinds are the kinds of event the subscribers of this package take: they
-// know what each means for the metrics (Retry is a wait, every other kind
-// ends a call), so an event type added to package observe later is not sent
-// to them before they do.
+// know what each means for the metrics (Retry is a wait, the breaker's
+// events tell of a breaker, every other kind ends a call), so an event
+// type added to package observe later is not sent to them before they do.
 var kinds = observe.SetOf(
 	observe.KindSuccess,
 	observe.KindRetry,
@@ -16,6 +16,8 @@ var kinds = observe.SetOf(
 	observe.KindDeadlineExceeded,
 	observe.KindBudgetExhausted,
 	observe.KindCancelled,
+	observe.KindBreakerStateChange,
+	observe.KindBreakerRejected,
 )
 
 // fieldsOf returns what the subscribers read from e, and false for a kind

@@ -19,6 +19,10 @@ const (
 	MetricCallDuration   = "reflexio_retry_call_duration_seconds"
 	MetricDelay          = "reflexio_retry_delay_seconds"
 	MetricBudgetRefusals = "reflexio_retry_budget_refusals_total"
+
+	MetricBreakerState       = "reflexio_breaker_state"
+	MetricBreakerTransitions = "reflexio_breaker_transitions_total"
+	MetricBreakerRejections  = "reflexio_breaker_rejections_total"
 )
 
 // The label names.
@@ -34,6 +38,18 @@ const (
 	// LabelClass is the class of a failed attempt, such as "Transient"
 	// (classify.Class's String); empty when no attempt failed.
 	LabelClass = "class"
+
+	// LabelBreaker is a circuit breaker's name (its Config.Name), the
+	// downstream it guards.
+	LabelBreaker = "breaker"
+
+	// LabelTo is the state a breaker moved to: "closed", "open" or
+	// "half_open" (observe.BreakerState's String).
+	LabelTo = "to"
+
+	// LabelReason is why a breaker changed state, such as "failure_ratio"
+	// (observe.BreakerReason's String).
+	LabelReason = "reason"
 )
 
 // defaultBuckets are the bucket boundaries of the two histograms, in
@@ -49,11 +65,14 @@ const maxCached = 1024
 
 // A Subscriber is an observe.Subscriber that records what the retry calls it
 // observes did as Prometheus metrics: the calls by outcome, their attempts
-// and durations, the delays of their retries, and the retries that a
-// budget refused. The package documentation defines each metric.
+// and durations, the delays of their retries, the retries that a
+// budget refused, and the state, changes of state and refusals of circuit
+// breakers. The package documentation defines each metric.
 //
 // Make one with New, which registers it, and subscribe it to every call it
-// should count: retry.Subscribe(s), alone or in a bundle. A Subscriber is
+// should count: retry.Subscribe(s), alone or in a bundle; and to the
+// breakers whose state it should show, in their breaker.Config.Subscribers.
+// A Subscriber is
 // also the prometheus.Collector of its metrics, so Unregister(s) removes
 // them all. It is safe for concurrent use; one serves any number of calls
 // at once. Recording an event allocates nothing once its series exist.
@@ -63,6 +82,10 @@ type Subscriber struct {
 	duration *prometheus.HistogramVec
 	delay    *prometheus.HistogramVec
 	refusals *prometheus.CounterVec
+
+	breakerState       *prometheus.GaugeVec
+	breakerTransitions *prometheus.CounterVec
+	breakerRejections  *prometheus.CounterVec
 
 	series sync.Map // seriesKey → *series
 	cached atomic.Int64
@@ -118,6 +141,18 @@ func New(reg prometheus.Registerer, opts ...Option) (*Subscriber, error) {
 			Name: MetricBudgetRefusals,
 			Help: "Retries that a retry budget refused, ending their call.",
 		}, byClass),
+		breakerState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: MetricBreakerState,
+			Help: "State of each circuit breaker: 0 closed, 1 open, 2 half-open.",
+		}, []string{LabelBreaker}),
+		breakerTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricBreakerTransitions,
+			Help: "Changes of state of circuit breakers, by the state reached and why.",
+		}, []string{LabelBreaker, LabelTo, LabelReason}),
+		breakerRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricBreakerRejections,
+			Help: "Attempts that an open circuit breaker refused.",
+		}, []string{LabelOperation, LabelBreaker}),
 	}
 	if err := reg.Register(s); err != nil {
 		return nil, fmt.Errorf("promobserve: %w", err)
@@ -132,8 +167,17 @@ func (s *Subscriber) Handle(_ context.Context, e observe.Event) {
 		return
 	}
 	k := e.Kind()
-	if k == observe.KindRetry {
+	switch e := e.(type) {
+	case observe.Retry:
 		s.seriesOf(f, k).delay.Observe(f.Delay.Seconds())
+		return
+	case observe.BreakerStateChange:
+		// Rare: no series kept at hand.
+		s.breakerState.WithLabelValues(e.Breaker).Set(float64(e.To))
+		s.breakerTransitions.WithLabelValues(e.Breaker, e.To.String(), e.Reason.String()).Inc()
+		return
+	case observe.BreakerRejected:
+		s.rejectionsOf(e).Inc()
 		return
 	}
 	// Every other event ends a call.
@@ -147,7 +191,8 @@ func (s *Subscriber) Handle(_ context.Context, e observe.Event) {
 }
 
 // Kinds returns every kind of event: each one that ends a call counts the
-// call, and Retry records a delay.
+// call, Retry records a delay, and the breakers' events record their
+// state, changes and refusals.
 func (s *Subscriber) Kinds() observe.Set { return kinds }
 
 // String returns "promobserve.Subscriber".
@@ -168,27 +213,30 @@ func (s *Subscriber) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func (s *Subscriber) collectors() [5]prometheus.Collector {
-	return [...]prometheus.Collector{s.calls, s.attempts, s.duration, s.delay, s.refusals}
+func (s *Subscriber) collectors() [8]prometheus.Collector {
+	return [...]prometheus.Collector{s.calls, s.attempts, s.duration, s.delay, s.refusals, s.breakerState, s.breakerTransitions, s.breakerRejections}
 }
 
 // seriesKey identifies the series that an event records to: its
 // operation, its kind, and the class of the failure it tells of, if any.
 type seriesKey struct {
-	op     string
-	kind   observe.Kind
-	class  classify.Class
-	failed bool
+	op      string
+	kind    observe.Kind
+	class   classify.Class
+	failed  bool
+	breaker string // of a BreakerRejected
 }
 
 // series are the metrics, with their labels, that events of one seriesKey
 // record to: delay for a Retry; calls, attempts and duration, and refusals
-// for a BudgetExhausted, for the events that end a call.
+// for a BudgetExhausted, for the events that end a call; rejections for a
+// BreakerRejected.
 type series struct {
 	calls, attempts prometheus.Counter
 	duration        prometheus.Observer
 	delay           prometheus.Observer
 	refusals        prometheus.Counter
+	rejections      prometheus.Counter
 }
 
 // seriesOf returns the series of f, an event of kind k, looked up in the
@@ -217,6 +265,22 @@ func (s *Subscriber) seriesOf(f observe.Info, k observe.Kind) *series {
 			m.refusals = s.refusals.WithLabelValues(f.Operation, class)
 		}
 	}
+	return s.keep(key, m)
+}
+
+// rejectionsOf returns the counter of e's rejections, looked up once and
+// kept.
+func (s *Subscriber) rejectionsOf(e observe.BreakerRejected) prometheus.Counter {
+	key := seriesKey{op: e.Operation, kind: observe.KindBreakerRejected, breaker: e.Breaker}
+	if m, ok := s.series.Load(key); ok {
+		return m.(*series).rejections
+	}
+	return s.keep(key, &series{rejections: s.breakerRejections.WithLabelValues(e.Operation, e.Breaker)}).rejections
+}
+
+// keep keeps m as the series of key, unless maxCached are kept already,
+// and returns the series of key.
+func (s *Subscriber) keep(key seriesKey, m *series) *series {
 	if s.cached.Load() < maxCached {
 		if prev, loaded := s.series.LoadOrStore(key, m); loaded {
 			return prev.(*series)

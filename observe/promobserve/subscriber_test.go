@@ -149,6 +149,8 @@ func samples(t *testing.T, reg prometheus.Gatherer) []string {
 			series := mf.GetName() + "{" + strings.Join(labels, ",") + "}"
 			if h := m.GetHistogram(); h != nil {
 				lines = append(lines, fmt.Sprintf("%s count=%d sum=%v", series, h.GetSampleCount(), h.GetSampleSum()))
+			} else if g := m.GetGauge(); g != nil {
+				lines = append(lines, fmt.Sprintf("%s %v", series, g.GetValue()))
 			} else {
 				lines = append(lines, fmt.Sprintf("%s %v", series, m.GetCounter().GetValue()))
 			}
