@@ -126,7 +126,7 @@ type PermanentFailure struct {
 func (PermanentFailure) Kind() Kind { return KindPermanentFailure }
 
 func (e PermanentFailure) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Rejected: e.Rejected}
 }
 
 // MaxAttemptsExceeded is sent when the last attempt allowed by
@@ -144,7 +144,7 @@ type MaxAttemptsExceeded struct {
 func (MaxAttemptsExceeded) Kind() Kind { return KindMaxAttemptsExceeded }
 
 func (e MaxAttemptsExceeded) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Rejected: e.Rejected}
 }
 
 // MaxUnknownAttemptsExceeded is sent when the last Unknown failure allowed by
@@ -162,7 +162,7 @@ type MaxUnknownAttemptsExceeded struct {
 func (MaxUnknownAttemptsExceeded) Kind() Kind { return KindMaxUnknownAttemptsExceeded }
 
 func (e MaxUnknownAttemptsExceeded) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Rejected: e.Rejected}
 }
 
 // MaxClassAttemptsExceeded is sent when the last failure of its class
@@ -180,7 +180,7 @@ type MaxClassAttemptsExceeded struct {
 func (MaxClassAttemptsExceeded) Kind() Kind { return KindMaxClassAttemptsExceeded }
 
 func (e MaxClassAttemptsExceeded) info() Info {
-	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err}
+	return Info{Operation: e.Operation, Attempt: e.Attempt, Elapsed: e.Elapsed, Failed: true, Class: e.Class, Err: e.Err, Rejected: e.Rejected}
 }
 
 // DeadlineExceeded is sent when the call ran out of time. Either the

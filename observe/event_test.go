@@ -111,3 +111,17 @@ func TestInfoOf(t *testing.T) {
 		}
 	}
 }
+
+// InfoOf keeps Rejected for every event that carries it.
+func TestInfoOfKeepsRejected(t *testing.T) {
+	events := []observe.Event{
+		observe.Retry{Rejected: true}, observe.PermanentFailure{Rejected: true}, observe.MaxAttemptsExceeded{Rejected: true},
+		observe.MaxUnknownAttemptsExceeded{Rejected: true}, observe.MaxClassAttemptsExceeded{Rejected: true},
+		observe.DeadlineExceeded{Rejected: true}, observe.BudgetExhausted{Rejected: true}, observe.Cancelled{Rejected: true},
+	}
+	for _, e := range events {
+		if !observe.InfoOf(e).Rejected {
+			t.Errorf("observe.InfoOf(%T).Rejected = false; want true", e)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 func skipIfRace(t *testing.T) {
@@ -49,6 +50,9 @@ func TestAllocs(t *testing.T) {
 	budgeted := retry.Options(retry.NewBudget(0.1, 1000), retry.Backoff(backoff.Constant(0)))
 	retry3, retry3Quiet := failTimes(2, transient), failTimes(2, transient)
 	fail := func(context.Context) (int, error) { return 0, transient }
+	closed := breaker.New(breaker.Config{ConsecutiveFailures: -1})
+	zeroWait := retry.Backoff(backoff.Constant(0))
+	guarded := retry.Options(retry.Breaker(closed), zeroWait)
 	polls := 0
 	poll5 := func(context.Context) (int, error) { polls++; return polls % 5, nil }
 	polling := retry.Options(retry.Backoff(backoff.Constant(0)), retry.MaxAttempts(5),
@@ -86,6 +90,9 @@ func TestAllocs(t *testing.T) {
 			retry.Do(ctx, ok, retry.ClassifyResult(func(v int) (classify.Class, bool) { return classify.Transient, v != 1 }))
 		}, 1},
 		{"Do with a bundled result classifier after four zero-delay rejections", func() { retry.Do(ctx, poll5, polling) }, 1},
+		// A closed breaker costs nothing, on success or on retry.
+		{"Do with a closed breaker succeeding at once", func() { retry.Do(ctx, ok, retry.Breaker(closed), zeroWait) }, 1},
+		{"Do with a closed breaker after two zero-delay retries", func() { retry.Do(ctx, failTimes(2, transient), guarded) }, 1},
 		// Giving up costs the *Error, and only that.
 		{"Do with a bundle giving up", func() { retry.Do(ctx, fail, once) }, 2},
 	}

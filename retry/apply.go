@@ -224,6 +224,8 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case noBudget:
 		o.apply(c)
+	case breakerOption: // breaker.go
+		o.apply(c)
 	case clockOption: // hook.go
 		o.apply(c)
 	case unlayered:

@@ -9,6 +9,7 @@ import (
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 func BenchmarkDo(b *testing.B) {
@@ -85,6 +86,22 @@ func BenchmarkDo(b *testing.B) {
 		for b.Loop() {
 			retry.Do(ctx, pending, accept, retry.MaxAttempts(5))
 		}
+	})
+	// A closed breaker: one Allow and one Success more than SuccessBundle.
+	guarded := retry.Options(retry.Backoff(backoff.Constant(0)), retry.Breaker(breaker.New(breaker.Config{})))
+	b.Run("SuccessBreaker", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.Do(ctx, ok, guarded)
+		}
+	})
+	b.Run("ParallelBreaker", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				retry.Do(ctx, ok, guarded)
+			}
+		})
 	})
 	b.Run("Parallel", func(b *testing.B) {
 		b.ReportAllocs()

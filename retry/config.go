@@ -9,6 +9,7 @@ import (
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/internal/hook"
 	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // The defaults, when a call passes no options.
@@ -36,13 +37,14 @@ type config struct {
 	strategy       backoff.Strategy
 	classStrategy  [classify.NumClasses]backoff.Strategy // nil: strategy
 	subs           []subscriber
-	kinds          observe.Set // the kinds some subscriber takes
-	rand           *rand.Rand  // nil: math/rand/v2's global source
-	budget         *Budget     // nil: none
-	clock          hook.Clock  // nil: the real one
-	unlayered      bool        // the call does not tell the loop around it that it gave up
-	results        bool        // a result classifier is among the options (result.go)
-	err            error       // the first invalid option
+	kinds          observe.Set      // the kinds some subscriber takes
+	rand           *rand.Rand       // nil: math/rand/v2's global source
+	budget         *Budget          // nil: none
+	breaker        *breaker.Breaker // nil: none
+	clock          hook.Clock       // nil: the real one
+	unlayered      bool             // the call does not tell the loop around it that it gave up
+	results        bool             // a result classifier is among the options (result.go)
+	err            error            // the first invalid option
 }
 
 // subscriber is a Subscriber with the kinds it takes, asked once.

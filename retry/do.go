@@ -21,10 +21,13 @@ import (
 // On success Do returns op's value and a nil error. On failure it returns an
 // *Error that says why it gave up and keeps the last attempt's error:
 // errors.Is(err, ErrMaxAttempts) and errors.As(err, &yourErr) both work.
-// The value it returns with an *Error is the last attempt's if a result
-// classifier (ClassifyResult, Poll) rejected it, which errors.Is(err,
-// ErrRejected) then tells; in every other case it is the zero value of T,
-// whatever op returned alongside its error. An invalid option, a nil op or
+// The value it returns with an *Error is the last value that a result
+// classifier (ClassifyResult, Poll) rejected during the call, even if
+// attempts that failed with an error came after it (a poll whose last
+// request the deadline cut short still returns the last answer it got);
+// errors.Is(err, ErrRejected) tells whether the last attempt was that one.
+// If no value was rejected it is the zero value of T, whatever op returned
+// alongside its errors. An invalid option, a nil op or
 // a nil ctx returns an error matching ErrInvalidOption and the zero value,
 // without calling op.
 //
@@ -39,26 +42,30 @@ func Do[T any](ctx context.Context, op func(context.Context) (T, error), opts ..
 	if err != nil {
 		return v, err
 	}
-	rejected := false // the last attempt's value was rejected
+	var (
+		last     T    // the last value rejected
+		rejected bool // there is one
+	)
 	err = loop(ctx, opts, true, func(ctx context.Context) error {
 		var err error
 		v, err = op(ctx)
 		if err != nil || classify == nil {
-			rejected = false
 			return err
 		}
-		c, reject := classify(v)
-		rejected = reject
-		if reject {
+		if c, reject := classify(v); reject {
+			last, rejected = v, true
 			return rejection(c)
 		}
 		return nil
 	})
-	if err != nil && !rejected {
-		var zero T
-		return zero, err
+	switch {
+	case err == nil:
+		return v, nil
+	case rejected:
+		return last, err
 	}
-	return v, err
+	var zero T
+	return zero, err
 }
 
 // Run is Do for an operation that returns only an error.

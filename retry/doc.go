@@ -22,7 +22,8 @@
 // For each attempt Do:
 //
 //  1. stops if the context is done or the deadline has passed: no attempt
-//     starts late;
+//     starts late; with a [Breaker], asks it first, and while it refuses,
+//     waits for its next probe if that fits before the deadline, or stops;
 //  2. calls the operation with a context derived from the caller's, which
 //     ends at the time of [Deadline] if one is set and carries word back
 //     from the retry loops nested in the attempt (see Storm safety); with
@@ -84,7 +85,7 @@
 // When Do gives up it returns an [*Error]: the reason (one sentinel per
 // reason: [ErrPermanent], [ErrMaxAttempts], [ErrMaxUnknownAttempts],
 // [ErrMaxClassAttempts], [ErrDeadline], [ErrBudgetExhausted],
-// [ErrCancelled]), the number of
+// [ErrBreakerOpen], [ErrCancelled]), the number of
 // attempts, and the last attempt's error and class. errors.Is and errors.As
 // see all of them, so both of these work on the same error:
 //

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // emit sends e to every subscriber that takes its kind.
@@ -31,14 +32,21 @@ func (r *run) tell(ctx context.Context, kind observe.Kind, f failure, cause erro
 		Rejected:  isRejected(f.last),
 		Delay:     f.delay,
 		Cause:     cause,
-	}, r.hint))
+	}, r.hint, f.refusal))
 }
 
-// event builds the event of kind from what every event has in common, and
-// hint, the server's hint that a Retry carries. It is the one place where
-// the loop's events are made.
-func event(kind observe.Kind, i observe.Info, hint time.Duration) observe.Event {
+// event builds the event of kind from what every event has in common,
+// hint, the server's hint that a Retry carries, and refusal, the Breaker's
+// that a BreakerRejected tells of. It is the one place where the loop's
+// events are made.
+func event(kind observe.Kind, i observe.Info, hint time.Duration, refusal error) observe.Event {
 	switch kind {
+	case observe.KindBreakerRejected:
+		e := observe.BreakerRejected{Operation: i.Operation, Attempt: i.Attempt, Wait: i.Delay, Elapsed: i.Elapsed}
+		if o, ok := refusal.(*breaker.OpenError); ok {
+			e.Breaker, e.Until = o.Breaker, o.Until
+		}
+		return e
 	case observe.KindSuccess:
 		return observe.Success{Operation: i.Operation, Attempt: i.Attempt, Elapsed: i.Elapsed}
 	case observe.KindRetry:

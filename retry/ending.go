@@ -28,6 +28,7 @@ var (
 	endClassCap    = ending{reason: ErrMaxClassAttempts, kind: observe.KindMaxClassAttemptsExceeded}
 	endDeadline    = ending{reason: ErrDeadline, kind: observe.KindDeadlineExceeded}
 	endBudget      = ending{reason: ErrBudgetExhausted, kind: observe.KindBudgetExhausted}
+	endBreakerOpen = ending{reason: ErrBreakerOpen, kind: observe.KindBreakerRejected}
 
 	endCancelled       = ending{reason: ErrCancelled, kind: observe.KindCancelled, byContext: true}
 	endContextDeadline = ending{reason: ErrDeadline, kind: observe.KindDeadlineExceeded, byContext: true}
@@ -48,6 +49,11 @@ type failure struct {
 	class classify.Class
 	delay time.Duration // the wait planned after it; zero until planned
 	now   instant       // when it was judged; zero if nothing needed the time
+
+	// refusal is the Breaker's refusal of the next attempt, for the
+	// BreakerRejected event that tells of it and for the *Error of a call
+	// that it ends; nil if none.
+	refusal error
 }
 
 // stop ends the call as end says, after f: it tells the subscribers that
@@ -58,6 +64,8 @@ func (r *run) stop(ctx context.Context, end ending, f failure) error {
 	switch {
 	case end.byContext:
 		cause = context.Cause(ctx)
+	case end.reason == ErrBreakerOpen:
+		cause = f.refusal
 	case end.reason == ErrDeadline && r.cfg.deadline > 0 && f.now != 0 && f.now.sub(r.start) >= r.cfg.deadline:
 		cause = deadlineCause(r.cfg.deadline) // as the attempts' context says
 	}

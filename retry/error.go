@@ -44,6 +44,11 @@ var (
 	// would have made. The client ended the call, not the server.
 	ErrBudgetExhausted = errors.New("retry: retry budget exhausted (client-side)")
 
+	// ErrBreakerOpen: the call's Breaker refused the next attempt, and
+	// would not admit one before the deadline. The *Error's Cause is the
+	// breaker's refusal, which matches breaker.ErrOpen.
+	ErrBreakerOpen = errors.New("retry: circuit breaker open")
+
 	// ErrInvalidOption: an option was given a value it cannot take, or an
 	// argument of Do was nil. The operation was not called. The error's text
 	// names the option and the value.
@@ -90,7 +95,7 @@ func (deadlineError) Is(target error) bool { return target == context.DeadlineEx
 type Error struct {
 	// Reason is why the call stopped: ErrPermanent, ErrMaxAttempts,
 	// ErrMaxUnknownAttempts, ErrMaxClassAttempts, ErrDeadline,
-	// ErrBudgetExhausted or ErrCancelled.
+	// ErrBudgetExhausted, ErrBreakerOpen or ErrCancelled.
 	Reason error
 
 	// Attempts is the number of times the operation was called; 0 when the
@@ -107,7 +112,8 @@ type Error struct {
 	// Cause is context.Cause of the caller's context when the call stopped
 	// because the context was done; or, when the time of Deadline passed,
 	// an error that names the option and matches context.DeadlineExceeded;
-	// nil otherwise.
+	// or, for ErrBreakerOpen, the Breaker's refusal (a
+	// *breaker.OpenError); nil otherwise.
 	Cause error
 }
 

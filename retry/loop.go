@@ -9,6 +9,7 @@ import (
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // loop is the retry loop behind Do and Run. It is not generic, so that one
@@ -85,6 +86,7 @@ type run struct {
 	counts   [classify.NumClasses]int
 	prev     time.Duration // the last delay waited
 	hint     time.Duration // the last failure's server hint, as given; 0: none
+	joined   bool          // the deadlines that count from the first failure or refusal are joined
 }
 
 // callClock holds the one timer of a call, made at its first wait that is
@@ -104,13 +106,30 @@ func (c *callClock) stop() {
 // loop runs the attempts, each with layer for its context, until one
 // succeeds or the call gives up.
 func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error) error {
+	// The Breaker's word for the running attempt. It stays out of r, as
+	// everything that escapes must (see callClock).
+	var permit breaker.Permit
+	var f failure // the last attempt's
 	for {
+		if r.cfg.breaker != nil {
+			if err := r.admit(ctx, f, &permit); err != nil {
+				return err
+			}
+		}
 		r.attempt++
 		err, timedOut := r.call(layer, op)
 		if err == nil {
+			if r.cfg.breaker != nil {
+				report(ctx, &permit, nil, 0)
+			}
 			return r.succeed(ctx)
 		}
-		f, end, stop := r.judge(ctx, err, timedOut, layer.gaveUp.Load())
+		var end ending
+		var stop bool
+		f, end, stop = r.judge(ctx, err, timedOut, layer.gaveUp.Load())
+		if r.cfg.breaker != nil {
+			report(ctx, &permit, err, f.class)
+		}
 		if stop {
 			return r.stop(ctx, end, f)
 		}
@@ -157,14 +176,11 @@ func (r *run) judge(ctx context.Context, err error, timedOut, gaveUp bool) (f fa
 		f.class = r.classify(err, false)
 		return f, contextEnding(ctx), true
 	}
-	if r.attempt == 1 {
+	if !r.joined {
 		if r.cfg.maxRetryTime > 0 {
 			f.now = r.now()
-			r.joinDeadline(f.now.add(r.cfg.maxRetryTime))
 		}
-		if d, ok := ctx.Deadline(); ok {
-			r.joinDeadline(r.instantOf(d))
-		}
+		r.joinDeadlines(ctx, f.now)
 	}
 	if f.now == 0 && (r.deadline != 0 || r.cfg.kinds != 0) {
 		f.now = r.now()
@@ -240,10 +256,25 @@ func (r *run) classify(err error, timedOut bool) classify.Class {
 	return c
 }
 
-// joinDeadline makes the call's deadline the earlier of its own and d. It
-// is called at the first failure with the deadline of MaxRetryTime and the
-// context's: before that, the context enforces its own deadline, and a call
-// that succeeds at once does not ask.
+// joinDeadlines makes the call's deadline the earliest of its own, the
+// context's and that of MaxRetryTime counted from now, a reading of the
+// clock (0 if there is no MaxRetryTime). It is called at the call's first
+// failure or refusal, and does nothing after: before, the context enforces
+// its own deadline, and a call that succeeds at once does not ask.
+func (r *run) joinDeadlines(ctx context.Context, now instant) {
+	if r.joined {
+		return
+	}
+	r.joined = true
+	if r.cfg.maxRetryTime > 0 {
+		r.joinDeadline(now.add(r.cfg.maxRetryTime))
+	}
+	if d, ok := ctx.Deadline(); ok {
+		r.joinDeadline(r.instantOf(d))
+	}
+}
+
+// joinDeadline makes the call's deadline the earlier of its own and d.
 func (r *run) joinDeadline(d instant) {
 	if r.deadline == 0 || d < r.deadline {
 		r.deadline = d

@@ -49,8 +49,8 @@ var ErrRejected = errors.New("retry: result rejected")
 //		return 0, false // done
 //	})
 //
-// When the call gives up after a rejected value, Do returns that value with
-// the *Error (see Do). f is not called for an attempt that returned an
+// When the call gives up, Do returns the last value that f rejected, if
+// there was one, with the *Error (see Do). f is not called for an attempt that returned an
 // error, and is called once per attempt that did not.
 //
 // The classifier is typed: ClassifyResult(f) is for a Do whose T is f's. A
@@ -74,7 +74,8 @@ func ClassifyResult[T any](f func(v T) (c classify.Class, reject bool)) Option {
 // matches. Errors are classified as usual and retried at the same pace; no
 // count of attempts caps the call, Unknown failures included: within does.
 // When within passes, the call gives up with ErrDeadline and Do returns the
-// last value it got, if the last attempt returned one (see Do).
+// last answer it got, even if the deadline cut a later request short (see
+// Do).
 //
 // The options that follow Poll override its own, such as MaxAttempts or a
 // Classifier. interval and within must be greater than 0.

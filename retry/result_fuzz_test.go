@@ -13,7 +13,7 @@ import (
 // FuzzClassifyResult runs Do over any script of errors and values, with any
 // attempt cap, and checks what it returns against a model of the rules: a
 // rejected value is a failure of its class, an accepted one ends the call,
-// the value returned is the last one if it was rejected, and the result
+// the value returned on giving up is the last one rejected, and the result
 // classifier sees every value and no error.
 func FuzzClassifyResult(f *testing.F) {
 	f.Add([]byte{1, 1, 3}, uint8(5))
@@ -59,7 +59,8 @@ func FuzzClassifyResult(f *testing.F) {
 			attempts, values int
 			want             int
 			reason           error
-			rejected         bool
+			rejected         bool // the last attempt's value was rejected
+			lastRejected     int  // the last value rejected; 0: none
 		)
 		for attempts < maxAttempts {
 			attempts++
@@ -68,6 +69,9 @@ func FuzzClassifyResult(f *testing.F) {
 				values++
 			}
 			rejected = o == 1 || o == 2 || o == 4
+			if rejected {
+				lastRejected = int(o)*1000 + attempts
+			}
 			switch {
 			case o == 3:
 				want, reason = 3000+attempts, nil
@@ -80,8 +84,8 @@ func FuzzClassifyResult(f *testing.F) {
 			}
 			break
 		}
-		if reason != nil && rejected {
-			want = int(outcome(attempts-1))*1000 + attempts
+		if reason != nil {
+			want = lastRejected
 		}
 
 		if calls != attempts || verdicts != values {

@@ -1,0 +1,128 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry/breaker"
+)
+
+// Breaker makes every attempt of the call ask b first, a circuit breaker
+// shared by every call to one downstream (see package retry/breaker, and
+// Breakers for one per host or service). An attempt that b refuses is not
+// made: it does not reach the downstream, counts as no attempt, spends no
+// budget and tells the breaker nothing. The call then waits until b
+// admits its next probe, if that wait ends before the deadline (its
+// refusal's OpenError.Wait), and asks again; if it would not, it gives up
+// at once with ErrBreakerOpen, whose *Error keeps the refusal as its Cause
+// (errors.Is(err, breaker.ErrOpen) holds) and the last attempt's error, if
+// one was made. The time of MaxRetryTime counts from the first failure or
+// refusal, whichever comes first. Each refusal sends a BreakerRejected
+// event.
+//
+// Each attempt that b admits tells it how it ended: a success, a failure
+// of its class (with the server's hint of a RateLimit failure, which opens
+// b for that long), or nothing when the caller's context ended it. A value
+// that a result classifier rejected (ClassifyResult, Poll) is an answer of
+// the downstream: b counts it as a success. So does an attempt whose own
+// loop, nested in it, gave up: put breakers on the innermost loop, around
+// the calls that reach the downstream.
+//
+// A nil b, or one that cannot work (breaker.New of an invalid Config, the
+// zero Breaker), fails the call with ErrInvalidOption before any attempt,
+// and errors.Is finds breaker.ErrInvalidConfig in the error. The last
+// Breaker or NoBreaker of a call wins.
+//
+// Default: none.
+func Breaker(b *breaker.Breaker) Option { return breakerOption{b: b} }
+
+// NoBreaker removes the Breaker that an earlier option, such as a bundle's,
+// set.
+func NoBreaker() Option { return breakerOption{none: true} }
+
+// breakerOption is Breaker's and NoBreaker's Option. It has two fields, so
+// that it is not pointer-shaped (see the note on escapes in applyOne).
+type breakerOption struct {
+	b    *breaker.Breaker
+	none bool // NoBreaker
+}
+
+func (o breakerOption) String() string {
+	switch {
+	case o.none:
+		return "NoBreaker()"
+	case o.b == nil:
+		return "Breaker(nil)"
+	}
+	return "Breaker(" + o.b.String() + ")"
+}
+
+func (o breakerOption) apply(c *config) {
+	switch {
+	case o.none:
+		c.breaker = nil
+	case o.b == nil:
+		c.fail("Breaker(nil)", "the breaker is nil")
+	case o.b.Err() != nil:
+		c.failWith("Breaker", o.b.Err())
+	default:
+		c.breaker = o.b
+	}
+}
+
+// admit asks the call's breaker to let the next attempt go, and waits while
+// it refuses, as long as the wait fits before the deadline. It returns nil
+// when the attempt may go, with its permit in permit, or the *Error of the
+// call when it gives up. last is the failure of the attempt before, if
+// there was one.
+func (r *run) admit(ctx context.Context, last failure, permit *breaker.Permit) error {
+	for {
+		p, err := r.cfg.breaker.Allow()
+		if err == nil {
+			*permit = p
+			return nil
+		}
+		refusal, ok := errors.AsType[*breaker.OpenError](err)
+		if !ok { // a breaker that broke after the option took it: never
+			return r.stop(ctx, endBreakerOpen, failure{last: last.last, class: last.class, refusal: err})
+		}
+		now := r.now()
+		r.joinDeadlines(ctx, now)
+		// A wait of at least a millisecond: a refusal that says "now" must
+		// not make the loop spin.
+		wait := max(refusal.Wait, time.Millisecond)
+		f := failure{last: last.last, class: last.class, delay: wait, now: now, refusal: refusal}
+		if !r.fits(wait, now) {
+			return r.stop(ctx, endBreakerOpen, f)
+		}
+		if r.cfg.kinds.Has(observe.KindBreakerRejected) {
+			r.tell(ctx, observe.KindBreakerRejected, f, nil)
+		}
+		if !r.wait(ctx, wait) {
+			return r.stop(ctx, contextEnding(ctx), failure{last: last.last, class: last.class})
+		}
+		if now := r.now(); r.pastDeadline(now) {
+			return r.stop(ctx, endDeadline, failure{last: last.last, class: last.class, now: now})
+		}
+	}
+}
+
+// report tells the call's breaker, through p, how the attempt it admitted
+// ended: err is the attempt's error (nil: a success), class its class.
+func report(ctx context.Context, p *breaker.Permit, err error, class classify.Class) {
+	switch {
+	case err == nil || isRejected(err):
+		p.Success()
+	case ctx.Err() != nil:
+		p.Cancel() // the caller ended it: no word on the downstream
+	default:
+		var hint time.Duration
+		if class == classify.RateLimit {
+			hint, _ = classify.RetryAfter(err)
+		}
+		p.Failure(class, hint)
+	}
+}
