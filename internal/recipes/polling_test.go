@@ -161,7 +161,8 @@ func (c *ExportsClient) WaitReady(ctx context.Context, id string) (string, error
 
 // scripted is an http.RoundTripper that plays the exports service without
 // a network: it answers the n-th request with the n-th of its answers, the
-// last one repeated: a status code and, for a 200, a JSON body. It records
+// last one repeated: a status code and, for a 200, a JSON body, or "hang"
+// for no answer until the request's context ends. It records
 // when each request came, on the clock of the synctest bubble.
 type scripted struct {
 	mu      sync.Mutex
@@ -182,6 +183,13 @@ func (s *scripted) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, errors.New("scripted: a loop that never ends")
 	}
 	code, body, _ := strings.Cut(s.answers[min(len(s.at), len(s.answers))-1], " ")
+	if code == "hang" {
+		// A server that does not answer, until the request's context ends.
+		s.mu.Unlock()
+		defer s.mu.Lock()
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
 	status, err := strconv.Atoi(code)
 	if err != nil {
 		return nil, err
@@ -265,6 +273,26 @@ func TestWaitGivesUpWithTheLastAnswer(t *testing.T) {
 	})
 }
 
+func TestWaitCutShortHasNoLastAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		server := newScripted(running, "hang")
+		client := newExportsClient(server)
+		start := time.Now()
+
+		export, err := client.Wait(t.Context(), "e-1")
+		var rerr *retry.Error
+		if !errors.As(err, &rerr) || rerr.Reason != retry.ErrDeadline || !errors.Is(rerr.Last, context.DeadlineExceeded) || errors.Is(err, retry.ErrRejected) {
+			t.Errorf("Wait = %v; want ErrDeadline after a request cut short", err)
+		}
+		if export != (Export{}) {
+			t.Errorf("Wait = %+v; want the zero Export", export)
+		}
+		if took := time.Since(start); took != 2*time.Minute {
+			t.Errorf("Wait took %v; want 2m, when the deadline cut the request", took)
+		}
+	})
+}
+
 func TestWaitDoesNotRetryNotFound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		server := newScripted("404")
@@ -312,6 +340,18 @@ func TestQuoteGivesUpAfterSixBusy(t *testing.T) {
 			t.Errorf("the server got %d requests; want 6, the default cap", got)
 		}
 	})
+}
+
+func TestQuoteBusyIsForQuotesOnly(t *testing.T) {
+	calls := 0
+	_, err := retry.Do(t.Context(), func(ctx context.Context) (Export, error) {
+		calls++
+		return Export{}, nil
+	}, quoteBusy)
+	if !errors.Is(err, retry.ErrInvalidOption) || calls != 0 ||
+		!strings.Contains(err.Error(), "recipes.Quote") || !strings.Contains(err.Error(), "recipes.Export") {
+		t.Errorf("Do = %v after %d calls; want ErrInvalidOption naming both types, and no call", err, calls)
+	}
 }
 
 func TestWaitReady(t *testing.T) {
@@ -369,7 +409,7 @@ func TestWaitReadyBacksOffWhenThrottled(t *testing.T) {
 		var classes []string
 		for _, e := range rec.Events() {
 			if r, ok := e.(observe.Retry); ok {
-				if !r.Rejected || r.Operation != "exports.wait" {
+				if !r.Rejected || !errors.Is(r.Err, retry.ErrRejected) || r.Operation != "exports.wait" {
 					t.Errorf("event %+v; want a rejected answer of exports.wait", r)
 				}
 				classes = append(classes, r.Class.String())
