@@ -375,3 +375,42 @@ func TestReflexioResultClassifierOfAnotherType(t *testing.T) {
 	wantIs(t, "reflexio", err, retry.ErrInvalidOption)
 	t.Log(err)
 }
+
+// Without options, a RetryPolicy makes 3 attempts, with no wait between
+// them, and returns an ExceededError.
+func TestFailsafeDefaults(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		jobs := jobsAnswering(errUnavailable)
+		_, err := failsafe.With(retrypolicy.NewWithDefaults[Job]()).WithContext(ctx).Get(func() (Job, error) {
+			return jobs.Get(ctx, "j-1")
+		})
+		wantCalls(t, "failsafe", jobs, 3)
+		wantGaps(t, "failsafe", jobs, callTime, callTime)
+		wantIs(t, "failsafe", err, retrypolicy.ErrExceeded, errUnavailable)
+	})
+}
+
+// OnRetryScheduled is called before the wait, with its Delay.
+func TestFailsafeOnRetryScheduled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		var delays []time.Duration
+		jobs := jobsAnswering("running", "done")
+		polling := retrypolicy.NewBuilder[Job]().
+			HandleIf(func(j Job, err error) bool { return err != nil || !j.Done() }).
+			WithDelay(2 * time.Second).
+			OnRetryScheduled(func(e failsafe.ExecutionScheduledEvent[Job]) {
+				if jobs.calls() == 1 && jobs.elapsed() == callTime { // before the wait
+					delays = append(delays, e.Delay)
+				}
+			}).
+			Build()
+		_, err := failsafe.With(polling).WithContext(ctx).Get(func() (Job, error) {
+			return jobs.Get(ctx, "j-1")
+		})
+		if err != nil || len(delays) != 1 || delays[0] != 2*time.Second {
+			t.Errorf("failsafe: OnRetryScheduled saw %v before the wait, %v; want 2s once", delays, err)
+		}
+	})
+}
