@@ -90,7 +90,8 @@ var quoteBusy = retry.ClassifyResult(func(q Quote) (classify.Class, bool) {
 })
 
 // Quote asks for the price of a product, again while the service says it is
-// busy, within the default limits: 6 attempts, 60 seconds.
+// busy, within the default limits: 6 attempts, and no retry later than 60
+// seconds after the first failure.
 func (c *ExportsClient) Quote(ctx context.Context, product string) (Quote, error) {
 	return retry.Do(ctx, func(ctx context.Context) (Quote, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+"/quotes/"+product, nil)
