@@ -304,5 +304,147 @@ func TestCenkaltiV5ReturnsTheValueWithTheError(t *testing.T) {
 		if user != (User{}) || err == nil {
 			t.Errorf("reflexio: %v, %v; want the zero User and an error", user, err)
 		}
+		// A value that a result classifier rejected comes back, though.
+		user, err = retry.Do(ctx, func(context.Context) (User, error) { return User{ID: 7}, nil }, retry.MaxAttempts(2),
+			retry.ClassifyResult(func(u User) (classify.Class, bool) { return classify.Transient, u.Name == "" }))
+		if user.ID != 7 || !errors.Is(err, retry.ErrRejected) {
+			t.Errorf("reflexio: %v, %v; want user 7 and an error matching ErrRejected", user, err)
+		}
+	})
+}
+
+// errNotDone is the error a cenkalti/backoff operation invents so that the
+// loop polls again.
+var errNotDone = errors.New("job not done")
+
+func TestCenkaltiV5PollUntilDone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		{
+			jobs := jobsAnswering("running", "running", "running", "done")
+			job, err := backoffv5.Retry(ctx, func() (Job, error) {
+				j, err := jobs.Get(ctx, "j-1")
+				if err == nil && !j.Done() {
+					return j, errNotDone // an error made up to poll again
+				}
+				return j, err
+			},
+				backoffv5.WithBackOff(backoffv5.NewConstantBackOff(2*time.Second)),
+				backoffv5.WithMaxElapsedTime(2*time.Minute))
+			if err != nil || !job.Done() {
+				t.Errorf("cenkalti: %v, %v; want the job done", job, err)
+			}
+			wantCalls(t, "cenkalti", jobs, 4)
+		}
+		{
+			jobs := jobsAnswering("running", "running", "running", "done")
+			job, err := retry.Do(ctx, func(ctx context.Context) (Job, error) {
+				return jobs.Get(ctx, "j-1")
+			}, retry.Poll(Job.Done, 2*time.Second, 2*time.Minute))
+			if err != nil || !job.Done() {
+				t.Errorf("reflexio: %v, %v; want the job done", job, err)
+			}
+			wantCalls(t, "reflexio", jobs, 4)
+		}
+	})
+}
+
+// A job that never finishes: v5 returns the last Job with the made-up
+// error, which says nothing of why the loop stopped; reflexio returns the
+// last Job with a *retry.Error that says both.
+func TestCenkaltiV5PollGivesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		{
+			var notified int
+			jobs := jobsAnswering("running")
+			job, err := backoffv5.Retry(ctx, func() (Job, error) {
+				j, err := jobs.Get(ctx, "j-1")
+				if err == nil && !j.Done() {
+					return j, errNotDone // an error made up to poll again
+				}
+				return j, err
+			},
+				backoffv5.WithBackOff(backoffv5.NewConstantBackOff(2*time.Second)),
+				backoffv5.WithMaxElapsedTime(2*time.Minute),
+				backoffv5.WithNotify(func(error, time.Duration) { notified++ }))
+			if job.Status != "running" {
+				t.Errorf("cenkalti: returned %v; want the last Job, running", job)
+			}
+			wantSame(t, "cenkalti", err, errNotDone)
+			// It stops when the next wait would end after 2m: 58 calls,
+			// each but the last notified as a failure with errNotDone.
+			wantCalls(t, "cenkalti", jobs, 58)
+			if notified != 57 {
+				t.Errorf("cenkalti: notified %d times; want 57", notified)
+			}
+		}
+		{
+			var rejected int
+			jobs := jobsAnswering("running")
+			countRejected := observe.Func(func(e observe.Retry) {
+				if e.Rejected {
+					rejected++
+				}
+			})
+			job, err := retry.Do(ctx, func(ctx context.Context) (Job, error) {
+				return jobs.Get(ctx, "j-1")
+			}, retry.Poll(Job.Done, 2*time.Second, 2*time.Minute), retry.Subscribe(countRejected))
+			wantPollGaveUp(t, job, err)
+			// The waits are shorter by up to a tenth: a few more calls.
+			if n := jobs.calls(); n < 58 || n > 64 || rejected != n-1 {
+				t.Errorf("reflexio: %d calls, %d Retry events Rejected; want 58 to 64 calls, each but the last rejected", n, rejected)
+			}
+		}
+	})
+}
+
+// A job that failed: a Permanent error in v5, a Permanent class in reflexio.
+func TestCenkaltiV5PollStopsOnAFailedJob(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		errJobFailed := errors.New("job failed")
+		{
+			jobs := jobsAnswering("running", "failed")
+			job, err := backoffv5.Retry(ctx, func() (Job, error) {
+				j, err := jobs.Get(ctx, "j-1")
+				switch {
+				case err == nil && j.Status == "failed":
+					return j, backoffv5.Permanent(errJobFailed)
+				case err == nil && !j.Done():
+					return j, errNotDone
+				}
+				return j, err
+			},
+				backoffv5.WithBackOff(backoffv5.NewConstantBackOff(2*time.Second)),
+				backoffv5.WithMaxElapsedTime(2*time.Minute))
+			wantCalls(t, "cenkalti", jobs, 2)
+			if job.Status != "failed" {
+				t.Errorf("cenkalti: returned %v; want the failed Job", job)
+			}
+			wantSame(t, "cenkalti", err, errJobFailed)
+		}
+		{
+			jobs := jobsAnswering("running", "failed")
+			job, err := retry.Do(ctx, func(ctx context.Context) (Job, error) {
+				return jobs.Get(ctx, "j-1")
+			},
+				retry.Poll(Job.Done, 2*time.Second, 2*time.Minute),
+				retry.ClassifyResult(func(j Job) (classify.Class, bool) {
+					switch j.Status {
+					case "running":
+						return classify.Transient, true // not yet
+					case "failed":
+						return classify.Permanent, true // never: stop now
+					}
+					return 0, false // done
+				}),
+			)
+			wantCalls(t, "reflexio", jobs, 2)
+			if job.Status != "failed" {
+				t.Errorf("reflexio: returned %v; want the failed Job", job)
+			}
+			wantIs(t, "reflexio", err, retry.ErrPermanent, retry.ErrRejected)
+		}
 	})
 }

@@ -5,6 +5,6 @@
 // many attempts each makes, how long it waits, and what error comes back.
 //
 // It is a module of its own so that the core module does not depend on the
-// peers. TestGuidesQuoteTheCode checks that every Go block of the guides is
+// peers. TestGuidesQuoteTestedCode checks that every Go block of the guides is
 // quoted from these tests.
 package migrate
