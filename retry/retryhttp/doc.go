@@ -103,8 +103,11 @@
 // with ReadBody frees the connection at once, before the loop waits; one
 // that reads the body otherwise leaves it half read for the caller. The
 // status rule stays as it is: a response from 400 to 599 fails with its
-// [*StatusError] before any classifier sees it. A request that is not
-// idempotent is sent once, whatever the classifier says.
+// [*StatusError] before any classifier sees it; a redirect reaches the
+// classifier before the http.Client follows it. A request that is not
+// idempotent is sent once, whatever the classifier says. The classifier
+// is called on the goroutine of RoundTrip, concurrently for concurrent
+// requests.
 //
 // A classifier of responses is for a Transport. [Do], whose values are
 // decode's, leaves out one among its client's Transport's options, and

@@ -1,13 +1,16 @@
 package retryhttp_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -214,6 +217,66 @@ func TestPanicInResultClassifierClosesTheResponse(t *testing.T) {
 	}()
 	if n, c := srv.requests.Load(), srv.conns.Load(); n != 2 || c != 1 {
 		t.Errorf("%d requests on %d connections; want 2 on 1", n, c)
+	}
+}
+
+func TestCancelledAfterARejectedResponse(t *testing.T) {
+	// The caller's context ends in the wait after a rejected response:
+	// RoundTrip fails, and the response it will not return is closed (the
+	// tracked transport checks it), whether the classifier read it or not.
+	for _, rc := range resultClassifiers {
+		t.Run(rc.name, func(t *testing.T) {
+			checkLeaks(t)
+			srv := newServer(t, jobStatus("pending"))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			tr := newTransport(t, retryhttp.Retry(rc.opt, retry.Subscribe(observe.Func(func(observe.Retry) { cancel() }))))
+			req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+			resp, err := tr.RoundTrip(req)
+			if resp != nil || !errors.Is(err, retry.ErrCancelled) || !errors.Is(err, retry.ErrRejected) {
+				t.Errorf("RoundTrip = %v, %v; want nil, ErrCancelled with ErrRejected", resp, err)
+			}
+			if n := srv.requests.Load(); n != 1 {
+				t.Errorf("%d requests; want 1", n)
+			}
+		})
+	}
+}
+
+func TestConcurrentRejectedResponses(t *testing.T) {
+	// Requests for 8 jobs at once through one Transport: each job is
+	// pending at its first request and done at its second.
+	checkLeaks(t)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		n := seen[r.URL.Path]
+		mu.Unlock()
+		s := "pending"
+		if n > 1 {
+			s = "done"
+		}
+		jobStatus(s)(w, r, n)
+	})
+	for _, rc := range resultClassifiers {
+		t.Run(rc.name, func(t *testing.T) {
+			tr := newTransport(t, retryhttp.Retry(rc.opt))
+			var wg sync.WaitGroup
+			for i := range 8 {
+				wg.Go(func() {
+					code, body, err := do(t, tr, "GET", srv.URL+"/"+rc.name+"/"+strconv.Itoa(i), "")
+					if code != 200 || body != jobJSON("done", 2) || err != nil {
+						t.Errorf("job %d: RoundTrip = %d %q, %v; want 200 %q, nil", i, code, body, err, jobJSON("done", 2))
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
+	if n := srv.requests.Load(); n != 32 {
+		t.Errorf("%d requests; want 32", n)
 	}
 }
 
