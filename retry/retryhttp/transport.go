@@ -79,11 +79,11 @@ func (t *Transport) transport() http.RoundTripper {
 // response that does not fail (its status is not from 400 to 599, and no
 // result classifier rejects it), or, when the loop gives up after an
 // attempt that got a response, that response, whatever its status or the
-// classifier's word, readable. It
-// returns an error when it has no response to return: the last attempt
-// failed without one; or the request's context ended; or the loop, having
-// discarded the last response to retry, stopped before the retry, because
-// the deadline passed during the wait; or an option is invalid.
+// classifier's word, readable. It returns an error when it has no response
+// to return: the last attempt failed without one; or the request's context
+// ended; or the loop, having discarded the last response to retry, stopped
+// before the retry, because the deadline passed during the wait; or an
+// option is invalid.
 //
 // RoundTrip does not modify req, and closes its body, as a RoundTripper
 // must, even on errors. It sends an attempt of [Do] once, as it is: Do
