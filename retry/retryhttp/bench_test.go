@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/reflexio-go/reflexio/backoff"
+	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retryhttp"
 )
@@ -35,15 +36,34 @@ func BenchmarkTransport(b *testing.B) {
 			return benchResponse(r, 200)
 		})
 	})
+	// With a result classifier that reads the status and a header: one
+	// that accepts every response, and one that rejects every other.
+	b.Run("SuccessClassified", func(b *testing.B) {
+		benchmarkTransport(b, func(r *http.Request, n int) *http.Response { return benchResponse(r, 200) }, pendingHeader)
+	})
+	b.Run("RejectOnce", func(b *testing.B) {
+		benchmarkTransport(b, func(r *http.Request, n int) *http.Response {
+			resp := benchResponse(r, 200)
+			if n%2 == 1 {
+				resp.Header.Set("X-Job-Status", "pending")
+			}
+			return resp
+		}, pendingHeader)
+	})
 }
 
-func benchmarkTransport(b *testing.B, answer func(r *http.Request, n int) *http.Response) {
+// pendingHeader rejects a response whose X-Job-Status is pending.
+var pendingHeader = retry.ClassifyResult(func(resp *http.Response) (classify.Class, bool) {
+	return classify.Transient, resp.StatusCode == 200 && resp.Header.Get("X-Job-Status") == "pending"
+})
+
+func benchmarkTransport(b *testing.B, answer func(r *http.Request, n int) *http.Response, opts ...retry.Option) {
 	n := 0
 	next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		n++
 		return answer(r, n), nil
 	})
-	tr := retryhttp.New(next, retryhttp.Retry(retry.Backoff(backoff.Constant(0))))
+	tr := retryhttp.New(next, retryhttp.Retry(append([]retry.Option{retry.Backoff(backoff.Constant(0))}, opts...)...))
 	req := httptest.NewRequest("GET", "http://users.internal/v1/users/7", nil)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -53,5 +73,21 @@ func benchmarkTransport(b *testing.B, answer func(r *http.Request, n int) *http.
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+}
+
+// BenchmarkDo measures a call of Do that succeeds at once, through a
+// Transport with retry options, over a RoundTripper that answers at once.
+func BenchmarkDo(b *testing.B) {
+	next := roundTripFunc(func(r *http.Request) (*http.Response, error) { return benchResponse(r, 200), nil })
+	client := &http.Client{Transport: retryhttp.New(next, retryhttp.Retry(retry.Backoff(backoff.Constant(0))))}
+	req := httptest.NewRequest("GET", "http://users.internal/v1/users/7", nil)
+	req.RequestURI = ""
+	decode := func(resp *http.Response) (int, error) { return int(resp.ContentLength), nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := retryhttp.Do(client, req, decode); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -150,3 +150,40 @@ func (b *cancelReadWriteCloser) Close() error {
 	b.cancel(nil)
 	return err
 }
+
+// ReadBody reads the body of resp to its end, closes it, and gives resp a
+// body that reads the same bytes again, from the start: so that a result
+// classifier (see "Classifying responses" in the package documentation)
+// can judge a response by its body, and the response still reaches its
+// caller whole, whether the Transport returns it as accepted or as the
+// last one it rejected. Reading the body to its end frees its connection
+// at once, for the next attempt or another request.
+//
+//	retry.ClassifyResult(func(resp *http.Response) (classify.Class, bool) {
+//		body, err := retryhttp.ReadBody(resp)
+//		if err != nil {
+//			return classify.Transient, true // cut short: ask again
+//		}
+//		return classify.Transient, bytes.Contains(body, []byte("try again"))
+//	})
+//
+// If the body fails before its end, ReadBody returns what came and the
+// error, and resp's new body reads the same: what came, then the error. A
+// response without a body reads as empty. The bytes ReadBody returns are
+// those that resp's new body reads: do not modify them. ReadBody reads the
+// whole body, however long, for as long as it takes, within the request's
+// context (retry.AttemptTimeout ends when the response's headers arrive):
+// use it on the short answers that classifiers read, not on downloads.
+func ReadBody(resp *http.Response) ([]byte, error) {
+	if resp == nil || resp.Body == nil || resp.Body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	end := err
+	if end == nil {
+		end = io.EOF
+	}
+	resp.Body = &readBody{b, end}
+	return b, err
+}

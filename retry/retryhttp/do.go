@@ -59,6 +59,14 @@ import (
 // attempts do not multiply. (It knows them by their context: a request
 // that decode would send with resp.Request.Context() is sent once too.)
 //
+// retry.ClassifyResult among opts classifies decode's values: one that it
+// rejects fails the attempt as an error of its class would, and when the
+// call gives up after it, Do returns that value with the *retry.Error,
+// which errors.Is(err, retry.ErrRejected) then tells. A result classifier
+// among the options of the client's Transport, for its responses (see
+// "Classifying responses" in the package documentation), is left out:
+// decode sees every response.
+//
 // Errors and events are redacted as a Transport's are: none holds the
 // user info, query or fragment of req's URL, or of a URL it was
 // redirected to. An invalid option, a nil request or a nil decode fails
@@ -83,11 +91,16 @@ func Do[T any](client *http.Client, req *http.Request, decode func(*http.Respons
 			return zero, err
 		}
 		return v, nil
-	}, c.doOptions(opts)...)
+	}, c.doOptions(opts, acceptAll[T])...)
 	if !c.sent {
 		closeBody(req) // the loop gave up before the first attempt
 	}
 	return v, err
+}
+
+// acceptAll returns a result classifier of Ts that accepts every value.
+func acceptAll[T any]() retry.Option {
+	return retry.ClassifyResult(func(T) (classify.Class, bool) { return 0, false })
 }
 
 // defaultTransport is the Transport whose rules Do follows for a client
@@ -136,14 +149,17 @@ func newDoCall(client *http.Client, req *http.Request, noDecode bool) (*doCall, 
 	return c, nil
 }
 
-// doOptions returns the retry options of c: see Do.
-func (c *doCall) doOptions(opts []retry.Option) []retry.Option {
-	o := make([]retry.Option, 0, 4+len(opts))
+// doOptions returns the retry options of c: see Do. accept returns a
+// result classifier of Do's values that accepts them all: it takes the
+// place of one for the Transport's responses, if its options have one,
+// which would fail a call of Do for another type.
+func (c *doCall) doOptions(opts []retry.Option, accept func() retry.Option) []retry.Option {
+	o := make([]retry.Option, 0, 5+len(opts))
 	o = append(o, retry.Name(c.method+" "+c.host))
 	if c.adopted {
 		o = append(o, c.t.budgetFor(c.req.URL))
 		if c.t.retry != nil {
-			o = append(o, c.t.retry)
+			o = append(o, c.t.retry, accept())
 		}
 	}
 	o = append(o, opts...)

@@ -47,7 +47,8 @@
 //	501, 505, 506, 508, 510, 511         Permanent
 //	other 4xx                            Permanent
 //
-// Every other response is a success, returned at once. Transport errors
+// Every other response is a success, returned at once, unless a result
+// classifier rejects it (see "Classifying responses"). Transport errors
 // (the wrapped RoundTripper's errors) go to the classifier as they are,
 // except that an io.EOF, a connection closed before the response, is
 // Transient.
@@ -74,6 +75,43 @@
 // returns an error only when it has no response to return: the last
 // attempt failed without one, or the request's context ended, or (rarely)
 // the deadline passed during a wait (see [Transport.RoundTrip]).
+//
+// # Classifying responses
+//
+// A response that the status rule lets through, a 200 for instance, may
+// still not be the answer: a job that is still pending, a body that says
+// "try again". A Transport's loop is retry.Do for *http.Response, so
+// retry.ClassifyResult, among the options of Retry, classifies its
+// responses as retry.Do classifies any value: the classifier is asked
+// about every response that the status rule lets through, and one that
+// it rejects is a failed attempt of the class it gives, with that class's
+// backoff and cap, the budget, the deadline, and events whose Rejected is
+// true. [ReadBody] reads the body for the classifier and leaves it
+// readable again:
+//
+//	pending := retry.ClassifyResult(func(resp *http.Response) (classify.Class, bool) {
+//		body, err := retryhttp.ReadBody(resp)
+//		return classify.Transient, err != nil || bytes.Contains(body, []byte(`"pending"`))
+//	})
+//	client := retryhttp.NewClient(retryhttp.Retry(pending))
+//
+// A rejected response is handled as a failing one: the next attempt
+// drains and closes it (at most 64 KiB, for at most half a second), so
+// that its connection serves that attempt, and when the loop gives up
+// after it, for whatever reason, RoundTrip returns it, readable in full,
+// with a nil error, as it returns a 503. A classifier that reads the body
+// with ReadBody frees the connection at once, before the loop waits; one
+// that reads the body otherwise leaves it half read for the caller. The
+// status rule stays as it is: a response from 400 to 599 fails with its
+// [*StatusError] before any classifier sees it; a redirect reaches the
+// classifier before the http.Client follows it. A request that is not
+// idempotent is sent once, whatever the classifier says. The classifier
+// is called on the goroutine of RoundTrip, concurrently for concurrent
+// requests.
+//
+// A classifier of responses is for a Transport. [Do], whose values are
+// decode's, leaves out one among its client's Transport's options, and
+// takes one of its own, retry.ClassifyResult for its T, among its options.
 //
 // # Reading the body in the attempt
 //

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
+	"time"
 
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
@@ -50,4 +51,36 @@ func ExampleDo() {
 	// Output:
 	// attempt 1: Transient, body cut short: true
 	// {ID:42 Name:Ada} <nil>
+}
+
+func ExampleDo_poll() {
+	// A job that the server reports as pending twice, then done.
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) < 3 {
+			io.WriteString(w, `{"status":"pending"}`)
+			return
+		}
+		io.WriteString(w, `{"status":"done","result":42}`)
+	}))
+	defer srv.Close()
+
+	type Job struct {
+		Status string
+		Result int
+	}
+	decode := func(resp *http.Response) (Job, error) {
+		var j Job
+		err := json.NewDecoder(resp.Body).Decode(&j)
+		return j, err
+	}
+	done := func(j Job) bool { return j.Status == "done" }
+
+	// Poll every 2 seconds, for at most a minute (noWait makes the example
+	// run at once: real code leaves it out).
+	req, _ := http.NewRequest("GET", srv.URL+"/jobs/7", nil)
+	job, err := retryhttp.Do(srv.Client(), req, decode, retry.Poll(done, 2*time.Second, time.Minute), noWait)
+	fmt.Printf("%+v %v after %d requests\n", job, err, requests.Load())
+	// Output:
+	// {Status:done Result:42} <nil> after 3 requests
 }

@@ -25,7 +25,10 @@ type Option interface {
 //
 // retry.AttemptTimeout bounds each attempt until its response headers
 // arrive; the body of the response that RoundTrip returns lives on until
-// the caller closes it (see the package documentation).
+// the caller closes it (see the package documentation). A
+// retry.ClassifyResult for *http.Response, or a retry.Poll, judges the
+// responses whose status does not fail (see "Classifying responses" in
+// the package documentation).
 //
 // Default: none; package retry's defaults apply.
 func Retry(opts ...retry.Option) Option {

@@ -76,12 +76,14 @@ func (t *Transport) transport() http.RoundTripper {
 
 // RoundTrip sends req, and sends it again while it fails and the retry
 // loop allows: see the package documentation. It returns the first
-// response that does not fail, or, when the loop gives up after an attempt
-// that got a response, that response, whatever its status, readable. It
-// returns an error when it has no response to return: the last attempt
-// failed without one; or the request's context ended; or the loop, having
-// discarded the last response to retry, stopped before the retry, because
-// the deadline passed during the wait; or an option is invalid.
+// response that does not fail (its status is not from 400 to 599, and no
+// result classifier rejects it), or, when the loop gives up after an
+// attempt that got a response, that response, whatever its status or the
+// classifier's word, readable. It returns an error when it has no response
+// to return: the last attempt failed without one; or the request's context
+// ended; or the loop, having discarded the last response to retry, stopped
+// before the retry, because the deadline passed during the wait; or an
+// option is invalid.
 //
 // RoundTrip does not modify req, and closes its body, as a RoundTripper
 // must, even on errors. It sends an attempt of [Do] once, as it is: Do
@@ -107,20 +109,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	c.reason = t.reasonNotToRetry(req)
 	defer c.discard() // a response nobody takes, on an error or a panic
-	resp, err := retry.Do(c.ctx, c.attempt, t.options(c)...)
+	_, err := retry.Do(c.ctx, c.attempt, t.options(c)...)
 	if !c.sent {
 		closeBody(req) // the loop gave up before the first attempt
 	}
-	switch {
-	case err == nil:
-		return resp, nil
-	case c.last != nil && c.ctx.Err() == nil:
-		// The loop gave up on the response it kept: hand it over.
+	if c.last != nil && (err == nil || c.ctx.Err() == nil) {
+		// The response that the loop accepted, or the last one, failed
+		// or rejected, on which it gave up: hand it over.
 		resp, cancel := c.last, c.lastCancel
 		c.last, c.lastCancel = nil, nil
 		return c.keep(resp, cancel), nil
 	}
-	return nil, err
+	return nil, err // a response, if any, is discarded: the context ended
 }
 
 // reasonNotToRetry returns why req must be sent only once, or nil if it may
@@ -187,9 +187,11 @@ type call struct {
 	reason       error // why req must be sent only once; nil if it may be sent again
 	sent         bool  // req's own body went to an attempt, which closes it
 
-	// The last attempt's response, which had a failing status, and the
-	// cancel function of its context: the loop may retry, and the next
-	// attempt discards it, or give up, and RoundTrip returns it.
+	// The last attempt's response and the cancel function of its
+	// context. Either its status failed, and the attempt settled it, or
+	// the attempt returned it, and a result classifier of the loop may
+	// reject it. The loop may retry, and the next attempt discards it, or
+	// give up, or accept it, and RoundTrip returns it.
 	last       *http.Response
 	lastCancel context.CancelCauseFunc
 }
@@ -205,7 +207,7 @@ func newCall(t *Transport, req *http.Request) *call {
 
 // attempt is the operation that retry.Do calls: one attempt at c.req.
 func (c *call) attempt(actx context.Context) (*http.Response, error) {
-	c.discard() // the failing response of the attempt before, if it is still open
+	c.discard() // the response of the attempt before, failed or rejected, if it is still open
 	first := !c.sent
 	c.sent = true
 	body, err := c.body(first)
@@ -246,11 +248,12 @@ func (c *call) attempt(actx context.Context) (*http.Response, error) {
 		return nil, c.failure(c.transportError(err))
 	}
 	handedOver = true
+	resp.Request = c.req // for a result classifier, as for the caller
+	c.last, c.lastCancel = resp, cancel
 	if resp.StatusCode < 400 || resp.StatusCode > 599 {
-		return c.keep(resp, cancel), nil
+		return resp, nil
 	}
 	settle(resp, cancel)
-	c.last, c.lastCancel = resp, cancel
 	return nil, c.failure(newStatusError(c, resp, time.Now()))
 }
 
