@@ -23,7 +23,7 @@ func TestBreakersOnePerKey(t *testing.T) {
 	if got := set.For("b").State(); got != observe.BreakerClosed {
 		t.Errorf("b: %v; want closed", got)
 	}
-	if set.For("a") != set.For("a") {
+	if a, again := set.For("a"), set.For("a"); a != again {
 		t.Error("For(a) made two Breakers")
 	}
 	if got := set.For("a").String(); got != `Breaker("a": open)` {
