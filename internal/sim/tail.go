@@ -16,8 +16,8 @@ import (
 // With Workers set, it serves at most Workers calls at once and the others
 // wait their turn, first in first out: its capacity is Workers over the
 // mean service time (Capacity). During Drop only DropFactor of its workers
-// take new calls: the trigger of an overload. Without, its capacity is
-// unbounded and a call's time does not depend on the load.
+// take new calls: the trigger of an overload. Without Workers, its capacity
+// is unbounded and a call's time does not depend on the load.
 type SlowTail struct {
 	Fast, Jitter     time.Duration
 	Slow             float64
