@@ -256,6 +256,7 @@ func TestFullGrid(t *testing.T) {
 	checkCapacityRecovery(t, find(t, results, "capacity", "budget"), find(t, results, "capacity", "naive"))
 	checkContention(t, find(t, results, "contention", "full-jitter"), find(t, results, "contention", "exponential"))
 	checkPushbackHonoured(t, find(t, results, "pushback", "naive"), find(t, results, "pushback", "defaults"))
+	checkTailBaseline(t, find(t, results, "slow-tail", "no-hedging"), find(t, results, "slow-tail-overload", "no-hedging"))
 	if r := find(t, results, "capacity", "defaults"); !r.Recovered() || r.Recovery > 10*time.Second {
 		t.Logf("claim not met by the current defaults: %s", describe(r))
 	}

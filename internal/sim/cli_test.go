@@ -126,10 +126,13 @@ func TestASettingThatDoesNotFitANamedScenarioIsAnError(t *testing.T) {
 		{"-scenario=contention", "-load=100"},
 		{"-scenario=contention", "-fail=0.1"},
 		{"-scenario=contention", "-sweep=fail=0:1:0.5"},
+		{"-scenario=slow-tail", "-fail=0.1"},
+		{"-scenario=slow-tail-overload", "-sweep=fail=0:1:0.5"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := Main(append(args, "-small"), &stdout, &stderr)
-		if !errors.Is(err, ErrUsage) || !strings.Contains(stderr.String(), "does not apply to scenario contention") {
+		scenario := strings.TrimPrefix(args[0], "-scenario=")
+		if !errors.Is(err, ErrUsage) || !strings.Contains(stderr.String(), "does not apply to scenario "+scenario+" (") {
 			t.Errorf("Main(%q) = %v, with %q on stderr; want ErrUsage, saying what does not apply", args, err, stderr.String())
 		}
 	}

@@ -41,12 +41,21 @@
 //     without jitter collide exactly on every retry, and full jitter
 //     needed 0.15 times their calls instead of the study's 0.43; with it,
 //     0.40.
+//   - SlowTail never fails, but 2% of its calls (in the grid) are 10 to 50
+//     times slower than the others, each call drawn alone, whichever
+//     request or client makes it: the tail that hedging cuts. Its capacity
+//     is unbounded, or, in the overload variant, that of a fixed number of
+//     workers that serve calls first in first out, half of which stop for a
+//     while (the trigger).
 //
 // The policies are NoRetry, Naive (what a hand-rolled retry does at every
 // layer: 4 attempts, exponential backoff without jitter, everything
 // retried, no deadline, no budget), Defaults (retry.Do without options) and
 // BudgetPolicy (the defaults with a retry.Budget of ratio 0.1 shared by every
-// client), plus a few that the nested and contention scenarios add.
+// client), plus a few that the nested and contention scenarios add. The
+// slow-tail scenarios compare NoHedging, retry.Do without options, with
+// the hedging policies to come: those need retry.Do's hedging option, since
+// the simulator runs the real loop.
 //
 // A Tuning changes the scenarios of the grid: the offered load, the
 // probability that a call fails, the number of clients, the ratio and burst
@@ -57,8 +66,10 @@
 // # What is measured
 //
 // A Result has the load amplification (calls that reach the downstream per
-// request, over the run, in the steady state, and at its worst second), the
-// success rate, the goodput, the median and 99th percentile of the latency,
+// request, over the run, in the steady state, and at its worst second) and
+// the extra load (the amplification less one: what retries and hedges
+// add), the success rate, the goodput, the median, 99th and 99.9th
+// percentiles of the latency,
 // the time to recover to 95% goodput after the downstream's trigger, the
 // share of a server's work that was wasted, and the offered load over time.
 //

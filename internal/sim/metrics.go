@@ -29,7 +29,8 @@ type Result struct {
 	Calls    int // calls that reached the downstream
 
 	// Amplification is the load amplification: calls to the downstream per
-	// request, over the whole run.
+	// request, over the whole run. Less one, it is the extra load
+	// (ExtraLoad).
 	Amplification float64
 
 	// Steady is the amplification in the steady state: calls to the
@@ -47,9 +48,10 @@ type Result struct {
 	// window or, with Once, of the time until the last request ended.
 	Goodput float64
 
-	// P50 and P99 are quantiles of the latency of every request, from its
-	// beginning to its success or its failure, retries and waits included.
-	P50, P99 time.Duration
+	// P50, P99 and P999 are quantiles of the latency of every request,
+	// from its beginning to its success or its failure, retries and waits
+	// included.
+	P50, P99, P999 time.Duration
 
 	// Recovery is the time to recover to 95% goodput: how long after the
 	// end of the downstream's trigger (an outage, a drop in capacity) the
@@ -84,6 +86,11 @@ type Result struct {
 	// last success.
 	Done []float64
 }
+
+// ExtraLoad returns the calls to the downstream per request beyond one:
+// the attempts sent over the requests offered, less one. It is the load
+// that a policy's retries and hedges add, as a share of the requests.
+func (r Result) ExtraLoad() float64 { return r.Amplification - 1 }
 
 // Recovered reports whether the downstream recovered from its trigger
 // within the run.
@@ -196,8 +203,8 @@ func (rec *recorder) result(pol Policy, down Downstream) Result {
 		res.Goodput = float64(succeeded) / span.Seconds()
 	}
 	if len(latencies) > 0 {
-		q := stats.Quantiles(latencies, 0.5, 0.99)
-		res.P50, res.P99 = seconds(q[0]), seconds(q[1])
+		q := stats.Quantiles(latencies, 0.5, 0.99, 0.999)
+		res.P50, res.P99, res.P999 = seconds(q[0]), seconds(q[1]), seconds(q[2])
 	}
 
 	res.Steady = ratio(steadyCalls, res.steadyRequests)

@@ -103,6 +103,18 @@ func sharedBy(perClient bool) string {
 // compares.
 var Policies = []Policy{NoRetry, Naive, Defaults, BudgetPolicy}
 
+// NoHedging is retry.Do without options, which retries failures and never
+// hedges: a slow call is waited for however slow it is. The slow-tail
+// scenarios measure hedging against it.
+var NoHedging = Policy{
+	Name:  "no-hedging",
+	Doc:   "retry.Do without options: a slow call is waited for",
+	Layer: func(int) []retry.Option { return nil },
+}
+
+// TailPolicies are the policies the slow-tail scenarios compare.
+var TailPolicies = []Policy{NoHedging}
+
 // BudgetEveryLayer retries at every layer, as Naive does, inner layers'
 // failures included, but with the default strategy, deadline and caps and
 // a Budget(BudgetRatio, BudgetBurst) per layer. It shows what budgets alone

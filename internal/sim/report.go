@@ -12,12 +12,14 @@ import (
 // CSVHeader names the columns of WriteCSV, in order.
 var CSVHeader = []string{
 	"scenario", "policy", "requests", "calls",
-	"amplification", "steady_amplification", "peak_amplification",
-	"success_rate", "goodput_rps", "p50_ms", "p99_ms", "recovery_s", "wasted_share",
+	"amplification", "extra_load", "steady_amplification", "peak_amplification",
+	"success_rate", "goodput_rps", "p50_ms", "p99_ms", "p999_ms", "recovery_s", "wasted_share",
 }
 
 // WriteCSV writes results as CSV, with a header row. Numbers have fixed
-// decimals, so that equal results give equal bytes. recovery_s is the time
+// decimals, so that equal results give equal bytes. extra_load is the
+// amplification less one (Result.ExtraLoad): the attempts sent over the
+// requests offered, less one. recovery_s is the time
 // to recover to 95% goodput (Result.Recovery): from the end of the trigger
 // to the first window of RecoveryWindow, sliding by Bin, whose goodput
 // reaches RecoveredShare of the goodput before the trigger; it is empty for
@@ -41,8 +43,8 @@ func WriteCSV(w io.Writer, results []Result) error {
 func row(r Result) []string {
 	return []string{
 		r.Scenario.Name, r.Policy, strconv.Itoa(r.Requests), strconv.Itoa(r.Calls),
-		f(r.Amplification, 3), steady(r, 3), peak(r, 3),
-		f(r.SuccessRate, 4), f(r.Goodput, 1), ms(r.P50), ms(r.P99), recovery(r, ""), wasted(r, 3),
+		f(r.Amplification, 3), f(r.ExtraLoad(), 3), steady(r, 3), peak(r, 3),
+		f(r.SuccessRate, 4), f(r.Goodput, 1), ms(r.P50), ms(r.P99), ms(r.P999), recovery(r, ""), wasted(r, 3),
 	}
 }
 
@@ -55,12 +57,12 @@ func WriteTable(w io.Writer, results []Result) error {
 		}
 		fmt.Fprintf(w, "%s: %s\n", sc.Name, sc.Doc)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "policy\tcalls/request\tsteady\tpeak/s\tsuccess\tgoodput/s\tp50\tp99\trecovery\twasted\t")
+		fmt.Fprintln(tw, "policy\tcalls/request\textra load\tsteady\tpeak/s\tsuccess\tgoodput/s\tp50\tp99\tp99.9\trecovery\twasted\t")
 		for ; i < len(results) && results[i].Scenario.Name == sc.Name; i++ {
 			r := results[i]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%%\t%s\t%s\t%s\t%s\t%s\t\n",
-				r.Policy, f(r.Amplification, 2), orDash(steady(r, 2)), orDash(peak(r, 2)),
-				f(100*r.SuccessRate, 2), f(r.Goodput, 1), duration(r.P50), duration(r.P99),
+			fmt.Fprintf(tw, "%s\t%s\t%s%%\t%s\t%s\t%s%%\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+				r.Policy, f(r.Amplification, 2), f(100*r.ExtraLoad(), 1), orDash(steady(r, 2)), orDash(peak(r, 2)),
+				f(100*r.SuccessRate, 2), f(r.Goodput, 1), duration(r.P50), duration(r.P99), duration(r.P999),
 				orDash(recovery(r, "s")), orDash(wasted(r, -1)))
 		}
 		if err := tw.Flush(); err != nil {

@@ -6,7 +6,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -82,13 +84,30 @@ func TestCSVHasAHeaderAndARowPerRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the CSV: %v\n%s", err, out)
 	}
-	for _, col := range []string{"scenario", "policy", "amplification", "success_rate", "p50_ms", "p99_ms", "recovery_s"} {
+	for _, col := range []string{"scenario", "policy", "amplification", "extra_load", "success_rate", "p50_ms", "p99_ms", "p999_ms", "recovery_s"} {
 		if !slices.Contains(rows[0], col) {
 			t.Errorf("header %q lacks %q", rows[0], col)
 		}
 	}
 	if len(rows) != 1+len(results) {
 		t.Errorf("CSV has %d rows; want a header and %d runs", len(rows), len(results))
+	}
+}
+
+func TestExtraLoadIsAmplificationLessOne(t *testing.T) {
+	t.Parallel()
+	out, _ := outputs(t, someCells(t, 7, false))
+	rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	amp, extra := slices.Index(rows[0], "amplification"), slices.Index(rows[0], "extra_load")
+	for _, row := range rows[1:] {
+		a, err1 := strconv.ParseFloat(row[amp], 64)
+		e, err2 := strconv.ParseFloat(row[extra], 64)
+		if err1 != nil || err2 != nil || math.Abs(a-1-e) > 0.0011 {
+			t.Errorf("%s under %s: amplification %s, extra_load %s; want the amplification less one", row[0], row[1], row[amp], row[extra])
+		}
 	}
 }
 

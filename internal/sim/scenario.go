@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"time"
 )
 
@@ -33,7 +35,7 @@ type Scenario struct {
 }
 
 // A Model describes a downstream, to be built afresh for each run: a
-// Flaky, a Server or a Contended.
+// Flaky, a Server, a Contended or a SlowTail.
 type Model interface {
 	build(s *Scheduler, r *rand.Rand) Downstream
 	trigger() Window // when the downstream is impaired; empty if never
@@ -57,6 +59,10 @@ func (c Contended) build(s *Scheduler, r *rand.Rand) Downstream {
 
 func (Contended) trigger() Window { return Window{} }
 
+// tail is the slow tail of the slow-tail scenarios: 2% of calls 10 to 50 times
+// slower than the others, 8 to 12 ms.
+var tail = SlowTail{Fast: 10 * time.Millisecond, Jitter: 2 * time.Millisecond, Slow: 0.02, SlowMin: 10, SlowMax: 50}
+
 // ContentionJitter is the network jitter of the contention scenario: each
 // way of a call takes from 0 to 5 ms more, so that a 10 ms write's round
 // trip takes 10 to 20 ms, as a write to a database in another availability
@@ -71,9 +77,11 @@ func Grid(full bool) []Scenario {
 	// A scale of the load and of the time.
 	rate, secs, capacity := 100.0, 30, 200.0
 	nestedRate := 10.0
+	workers := 8
 	if full {
 		rate, secs, capacity = 200, 60, 500
 		nestedRate = 50
+		workers = 16
 	}
 	d := time.Duration(secs) * time.Second
 	trigger := Window{10 * time.Second, 12 * time.Second}
@@ -89,6 +97,8 @@ func Grid(full bool) []Scenario {
 	}
 	pushback := capacityDrop
 	pushback.Shed, pushback.RetryAfter, pushback.RejectCost = 50*time.Millisecond, time.Second, 0.1
+	overload := tail
+	overload.Workers, overload.Drop, overload.DropFactor = workers, trigger, 0.5
 	return []Scenario{
 		flaky("flaky", "a dependency failing 10% of calls at random (503)", Flaky{P: 0.1}),
 		flaky("down", "a dependency failing every call (503)", Flaky{P: 1}),
@@ -112,6 +122,14 @@ func Grid(full bool) []Scenario {
 		{
 			Name: "pushback", Doc: "the same, but the server rejects work beyond 50 ms of queue with 429 and Retry-After: 1",
 			Clients: 10, Rate: 0.8 * capacity, Duration: d, Layers: 1, Model: pushback, Policies: Policies,
+		},
+		{
+			Name: "slow-tail", Doc: "2% of calls, drawn per call, 10-50× slower than the rest: 100-500 ms, not 8-12 ms",
+			Clients: 10, Rate: rate, Duration: d, Layers: 1, Model: tail, Policies: TailPolicies,
+		},
+		{
+			Name: "slow-tail-overload", Doc: "the same, served by " + strconv.Itoa(workers) + " workers at 80% of their capacity, half of which stop for 2 s",
+			Clients: 10, Rate: math.Round(0.8 * overload.Capacity()), Duration: d, Layers: 1, Model: overload, Policies: TailPolicies,
 		},
 		{
 			Name: "contention", Doc: "100 clients writing one record once, with optimistic concurrency (10 ms per write, 0-5 ms of network each way)",

@@ -32,6 +32,7 @@ var colors = map[string]string{
 	"full-jitter":        "#1f77b4",
 	"equal-jitter":       "#2ca02c",
 	"decorrelated":       "#ff7f0e",
+	"no-hedging":         "#7f7f7f",
 }
 
 var palette = []string{"#8c564b", "#e377c2", "#17becf", "#bcbd22"}
@@ -232,8 +233,13 @@ func drawPanel(w io.Writer, rs []Result, top int, v view) {
 	if sc.Rate > 0 {
 		refs = append(refs, ref{sc.Rate, fmt.Sprintf("demand %s/s", number(sc.Rate)), "#555", false})
 	}
-	if sv, ok := sc.Model.(Server); ok {
-		refs = append(refs, ref{sv.Capacity, fmt.Sprintf("capacity %s/s", number(sv.Capacity)), "#000", true})
+	switch m := sc.Model.(type) {
+	case Server:
+		refs = append(refs, ref{m.Capacity, fmt.Sprintf("capacity %s/s", number(m.Capacity)), "#000", true})
+	case SlowTail:
+		if c := m.Capacity(); c > 0 {
+			refs = append(refs, ref{c, fmt.Sprintf("capacity %s/s", number(math.Round(c))), "#000", true})
+		}
 	}
 	if tr := sc.Model.trigger(); v.target && !tr.Empty() && tr.From > 0 {
 		before := 0.0
@@ -294,6 +300,8 @@ func triggerLabel(m Model) string {
 	switch m := m.(type) {
 	case Server:
 		return fmt.Sprintf("capacity × %s", number(m.DropFactor))
+	case SlowTail:
+		return fmt.Sprintf("workers × %s", number(m.DropFactor))
 	case Flaky:
 		return "outage"
 	}

@@ -20,7 +20,8 @@ type Tuning struct {
 
 	// Fail sets the probability that a call fails (a 503), if FailSet: a
 	// Flaky's P, or a Server's, for the requests it serves. It does not fit
-	// the contention scenario.
+	// the contention scenario, nor the slow-tail ones, whose calls are slow
+	// rather than failing.
 	Fail    float64
 	FailSet bool
 
@@ -41,10 +42,11 @@ type Tuning struct {
 // not fit sc, or "".
 func (tu Tuning) misfit(sc Scenario) string {
 	_, contended := sc.Model.(Contended)
+	_, tail := sc.Model.(SlowTail)
 	switch {
 	case tu.Load != 0 && sc.Once:
 		return "-load"
-	case tu.FailSet && contended:
+	case tu.FailSet && (contended || tail):
 		return "-fail"
 	}
 	return ""
