@@ -9,7 +9,7 @@ BENCHCOUNT  ?= 10
 # Every module in the repository: the core and any nested integration module.
 MODULES := $(sort $(dir $(shell git ls-files --cached --others --exclude-standard -- '*go.mod' 2>/dev/null || echo go.mod)))
 # The core packages whose coverage and fuzz targets matter.
-CORE    := ./retry ./retry/retryhttp ./classify ./backoff ./observe
+CORE    := ./retry ./retry/breaker ./retry/retryhttp ./classify ./backoff ./observe
 
 .PHONY: help test fmt vet lint race demo bench fuzz cover
 

@@ -168,6 +168,30 @@ func TestBreakerCancelledProbeFreesItsSlot(t *testing.T) {
 	})
 }
 
+// An attempt that panics says nothing of the downstream either: the panic
+// unwinds Do, and the half-open breaker's probe slot is free again.
+func TestBreakerPanickingProbeFreesItsSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := tripped(t)
+		time.Sleep(5 * time.Second) // the break is over: the next Allow probes
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("the operation's panic did not unwind Do")
+				}
+			}()
+			retry.Do(t.Context(), func(context.Context) (int, error) { panic("boom") }, retry.Breaker(b))
+		}()
+		start := time.Now()
+		if _, err := retry.Do(t.Context(), func(context.Context) (int, error) { return 1, nil }, retry.Breaker(b)); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d != 0 {
+			t.Errorf("the next probe waited %v; want none: the panicking one freed its slot", d)
+		}
+	})
+}
+
 // Values that a result classifier rejects are answers: they do not open
 // the breaker.
 func TestBreakerRejectedValuesAreAnswers(t *testing.T) {

@@ -107,8 +107,11 @@ func (c *callClock) stop() {
 // succeeds or the call gives up.
 func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error) error {
 	// The Breaker's word for the running attempt. It stays out of r, as
-	// everything that escapes must (see callClock).
+	// everything that escapes must (see callClock). An attempt that panics
+	// tells the Breaker nothing, and frees a half-open one's probe slot;
+	// after report, and without a Breaker, Cancel does nothing.
 	var permit breaker.Permit
+	defer permit.Cancel()
 	var f failure // the last attempt's
 	for {
 		if r.cfg.breaker != nil {
