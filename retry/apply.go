@@ -214,8 +214,6 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case noSubscribers:
 		o.apply(c)
-	case resulter: // result.go: generic, so matched by what every T's is
-		c.results = true // checked by Do, which alone knows T (resultOf)
 	case *Budget: // budget.go
 		if o == nil {
 			c.fail("", "option "+strconv.Itoa(i)+" is a nil *retry.Budget")
@@ -230,6 +228,9 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case unlayered:
 		o.apply(c)
+	case resulter: // result.go: generic, so matched by what every T's is,
+		// last, so that no other option pays for the interface's check
+		c.results = true // checked by Do, which alone knows T (resultOf)
 	case nil:
 		c.fail("", "option "+strconv.Itoa(i)+" is nil")
 	default:

@@ -2,6 +2,8 @@ package retry
 
 import (
 	"context"
+
+	"github.com/reflexio-go/reflexio/classify"
 )
 
 // Do calls op until it succeeds or the call gives up, and returns op's
@@ -38,21 +40,25 @@ func Do[T any](ctx context.Context, op func(context.Context) (T, error), opts ..
 	if op == nil {
 		return v, errNilOp("Do")
 	}
-	classify, err := resultOf[T](opts)
-	if err != nil {
-		return v, err
-	}
+	// The result classifier, if the options have one, which the loop
+	// says before the first attempt by calling results: only calls that
+	// have one pay for looking it up.
 	var (
+		judge    func(T) (classify.Class, bool)
 		last     T    // the last value rejected
 		rejected bool // there is one
 	)
-	err = loop(ctx, opts, true, func(ctx context.Context) error {
+	results := func() (err error) {
+		judge, err = resultOf[T](opts)
+		return err
+	}
+	err := loop(ctx, opts, results, func(ctx context.Context) error {
 		var err error
 		v, err = op(ctx)
-		if err != nil || classify == nil {
+		if err != nil || judge == nil {
 			return err
 		}
-		if c, reject := classify(v); reject {
+		if c, reject := judge(v); reject {
 			last, rejected = v, true
 			return rejection(c)
 		}
@@ -73,7 +79,7 @@ func Run(ctx context.Context, op func(context.Context) error, opts ...Option) er
 	if op == nil {
 		return errNilOp("Run")
 	}
-	return loop(ctx, opts, false, op)
+	return loop(ctx, opts, nil, op)
 }
 
 func errNilOp(fn string) error {

@@ -13,9 +13,10 @@ import (
 )
 
 // loop is the retry loop behind Do and Run. It is not generic, so that one
-// copy serves every result type. results reports that the caller (Do)
-// classifies op's results itself, if opts say how (result.go).
-func loop(ctx context.Context, opts []Option, results bool, op func(context.Context) error) error {
+// copy serves every result type. If opts hold a result classifier, the
+// loop calls results, Do's, before the first attempt: Do then finds the
+// classifier and says whether it suits its T (result.go). Run has none.
+func loop(ctx context.Context, opts []Option, results func() error, op func(context.Context) error) error {
 	if ctx == nil {
 		return &optionError{reason: "context is nil (pass context.Background() or context.TODO())"}
 	}
@@ -30,12 +31,17 @@ func loop(ctx context.Context, opts []Option, results bool, op func(context.Cont
 }
 
 // start runs the loop with cfg.
-func start(ctx context.Context, cfg *config, results bool, op func(context.Context) error) error {
+func start(ctx context.Context, cfg *config, results func() error, op func(context.Context) error) error {
 	if cfg.err != nil {
 		return cfg.err
 	}
-	if cfg.results && !results {
-		return errRunResult
+	if cfg.results {
+		if results == nil {
+			return errRunResult
+		}
+		if err := results(); err != nil {
+			return err
+		}
 	}
 	var clock callClock
 	r := run{cfg: cfg, clock: &clock}
