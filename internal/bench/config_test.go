@@ -115,6 +115,9 @@ func TestConfigs(t *testing.T) {
 			})
 		})
 	}
+	for _, l := range resultLibs {
+		t.Run(l.name+"/results", func(t *testing.T) { checkResults(t, l) })
+	}
 }
 
 // countCalls returns an operation that fails with errBench fails times, then
