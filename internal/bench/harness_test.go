@@ -84,9 +84,9 @@ type entry struct {
 	timed func(ctx context.Context, attempts int, delay time.Duration, op ctxOp) (int, error)
 }
 
-// The scenarios, in the order of the tables. "Reused" builds the policy
-// once, the others without that word in their name build it in the call,
-// but the Bundle ones, which reuse theirs and add a one-minute limit.
+// The scenarios, in the order of the tables. Success and Retry3 build the
+// policy in the call; the Reused, Bundle and Observed ones build it once;
+// the Bundle ones, and Parallel, add a one-minute overall limit.
 const (
 	success        = "Success"
 	successReused  = "SuccessReused"
