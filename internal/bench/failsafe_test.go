@@ -8,53 +8,51 @@ import (
 	"github.com/failsafe-go/failsafe-go/retrypolicy"
 )
 
-// failsafe-go retries every error by default, with no delay and no jitter
-// unless asked. Its executors keep no state between calls and are safe for
-// concurrent use, so the bundle is one Executor built once. Like retry-go it
-// binds the context to the executor (WithContext copies it): the benchmarks
-// use the default, context.Background(), and only the timed reports call
-// WithContext. It has no option for a name or a cap per kind of error:
-// the bundle is at most 5 attempts within a minute, returning the last
-// failure as it is (ReturnLastFailure) rather than an ExceededError around
-// it.
+// failsafe-go retries every error by default, with no delay, no jitter and
+// no overall limit unless asked. Its executors keep no state between calls
+// and are safe for concurrent use, so the reused policy is one Executor
+// built once. It takes the context per call through WithContext, which
+// copies the executor: every scenario passes the call's context so. It has
+// no option for a name or a cap per kind of error. The policy is at most 5
+// attempts, returning the last failure as it is (ReturnLastFailure) rather
+// than an ExceededError around it; the bundle adds WithMaxDuration.
 
 func failsafePolicy() retrypolicy.Builder[int] {
 	return retrypolicy.NewBuilder[int]().
 		WithMaxAttempts(5).
-		WithMaxDuration(time.Minute).
 		ReturnLastFailure()
 }
 
 var (
-	failsafeDefault = failsafego.With(retrypolicy.NewWithDefaults[int]())
-	failsafeBundle  = failsafego.With(failsafePolicy().Build())
+	failsafeReused = failsafego.With(failsafePolicy().Build())
+	failsafeBundle = failsafego.With(failsafePolicy().WithMaxDuration(time.Minute).Build())
 )
 
 var failsafe = lib[bareOp]{
 	name:  "failsafe",
 	ok:    okBare,
 	flaky: func() bareOp { return failTwiceBare(errBench) },
-	success: func(_ context.Context, op bareOp) (int, error) {
-		return failsafeDefault.Get(op)
-	},
-	bundle: func(_ context.Context, op bareOp) (int, error) {
-		return failsafeBundle.Get(op)
-	},
-	inline: func(_ context.Context, op bareOp) (int, error) {
+	inline: func(ctx context.Context, op bareOp) (int, error) {
 		return failsafego.With(retrypolicy.NewBuilder[int]().
 			WithMaxAttempts(5).
-			WithMaxDuration(time.Minute).
 			ReturnLastFailure().
-			Build()).Get(op)
+			Build()).WithContext(ctx).Get(op)
+	},
+	reused: func(ctx context.Context, op bareOp) (int, error) {
+		return failsafeReused.WithContext(ctx).Get(op)
+	},
+	bundle: func(ctx context.Context, op bareOp) (int, error) {
+		return failsafeBundle.WithContext(ctx).Get(op)
 	},
 	observed: func(events *int) func(context.Context, bareOp) (int, error) {
 		ex := failsafego.With(failsafePolicy().
 			OnRetryScheduled(func(failsafego.ExecutionScheduledEvent[int]) { *events++ }).
 			Build())
-		return func(_ context.Context, op bareOp) (int, error) {
-			return ex.Get(op)
+		return func(ctx context.Context, op bareOp) (int, error) {
+			return ex.WithContext(ctx).Get(op)
 		}
 	},
+	limit: true,
 	adapt: bareAdapt,
 	timed: func(ctx context.Context, attempts int, delay time.Duration, op bareOp) (int, error) {
 		policy := retrypolicy.NewBuilder[int]().

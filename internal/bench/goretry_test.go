@@ -7,11 +7,12 @@ import (
 	goretry "github.com/sethvargo/go-retry"
 )
 
-// sethvargo/go-retry retries only the errors wrapped by RetryableError. Its
-// decorators WithMaxRetries and WithMaxDuration keep state, so a bundle
-// cannot be shared: every call builds its own chain, the bundle being the
-// function that builds it. NewConstant panics at zero, so zero delay is a
-// BackoffFunc of its own, which keeps no state and is shared. It has no
+// sethvargo/go-retry retries only the errors wrapped by RetryableError, and
+// takes the context per call. Its decorators WithMaxRetries and
+// WithMaxDuration keep state (a count; the time the chain was made), so a
+// chain cannot be shared: every call builds its own, in every scenario, and
+// Reused shares only what keeps no state, the zero delay. NewConstant
+// panics at zero, so the zero delay is a BackoffFunc of its own. It has no
 // events: the observed scenario counts the backoff's Next calls, one per
 // retry, through a decorator.
 
@@ -20,24 +21,29 @@ var (
 	goRetryZero      = goretry.BackoffFunc(func() (time.Duration, bool) { return 0, false })
 )
 
-// goRetryPolicy returns the chain of the bundle: at most 4 retries, 5
-// attempts, with no delay, within a minute.
+// goRetryPolicy returns the chain of the policy: at most 4 retries, 5
+// attempts, with no delay.
 func goRetryPolicy() goretry.Backoff {
-	return goretry.WithMaxDuration(time.Minute, goretry.WithMaxRetries(4, goRetryZero))
+	return goretry.WithMaxRetries(4, goRetryZero)
+}
+
+// goRetryBundle returns goRetryPolicy's chain within a minute.
+func goRetryBundle() goretry.Backoff {
+	return goretry.WithMaxDuration(time.Minute, goRetryPolicy())
 }
 
 var goRetry = lib[ctxOp]{
 	name:  "sethvargo",
 	ok:    okCtx,
 	flaky: func() ctxOp { return failTwiceCtx(goRetryTransient) },
-	success: func(ctx context.Context, op ctxOp) (int, error) {
-		return goretry.DoValue(ctx, goRetryZero, op)
+	inline: func(ctx context.Context, op ctxOp) (int, error) {
+		return goretry.DoValue(ctx, goretry.WithMaxRetries(4, goRetryZero), op)
 	},
-	bundle: func(ctx context.Context, op ctxOp) (int, error) {
+	reused: func(ctx context.Context, op ctxOp) (int, error) {
 		return goretry.DoValue(ctx, goRetryPolicy(), op)
 	},
-	inline: func(ctx context.Context, op ctxOp) (int, error) {
-		return goretry.DoValue(ctx, goretry.WithMaxDuration(time.Minute, goretry.WithMaxRetries(4, goRetryZero)), op)
+	bundle: func(ctx context.Context, op ctxOp) (int, error) {
+		return goretry.DoValue(ctx, goRetryBundle(), op)
 	},
 	observed: func(events *int) func(context.Context, ctxOp) (int, error) {
 		return func(ctx context.Context, op ctxOp) (int, error) {
@@ -48,6 +54,7 @@ var goRetry = lib[ctxOp]{
 			}), op)
 		}
 	},
+	limit: true,
 	adapt: func(_ context.Context, op ctxOp) ctxOp {
 		return func(ctx context.Context) (int, error) {
 			v, err := op(ctx)

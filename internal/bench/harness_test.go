@@ -21,8 +21,13 @@ type (
 var errBench = errors.New("bench: connection reset")
 
 // lib is one library set up for every scenario, with Op the shape of
-// operation it takes. Every configuration, bundle and error is built once,
-// outside the timed loops, so that what is timed is the library's own work.
+// operation it takes. Every library gets the same policy in each scenario:
+// at most 5 attempts, no delay, no jitter, and every error of the
+// operation retried; an overall limit of one minute in the Bundle
+// scenarios, for every library that has one, and none, not even a default
+// one, elsewhere; the call's context, in every call, where the library
+// accepts one per call. Operations and errors are built once, outside the
+// timed loops, so that what is timed is the library's own work.
 type lib[Op any] struct {
 	name string
 
@@ -33,17 +38,28 @@ type lib[Op any] struct {
 	// the first success makes three attempts. The error is built once.
 	flaky func() Op
 
-	// success calls op with no options, or the least the library accepts.
-	success func(context.Context, Op) (int, error)
-	// bundle calls op with the reused bundle: at most 5 attempts, no delay,
-	// a one-minute limit, and whatever else the library has of the five
-	// settings of reflexio's bundle.
-	bundle func(context.Context, Op) (int, error)
-	// inline calls op with the options of bundle written at the call site.
+	// inline calls op with the policy built in the call, as code that
+	// writes its options at the call site does.
 	inline func(context.Context, Op) (int, error)
-	// observed returns bundle plus a subscriber that counts events in
+	// reused calls op with the same policy built once, before the timed
+	// loop, or as much of it as the library lets calls share (README.md
+	// says what each shares).
+	reused func(context.Context, Op) (int, error)
+	// bundle is reused with a one-minute overall limit added, for the
+	// libraries that have one, and for reflexio the settings of its
+	// benchmark bundle that the peers have no equivalent of.
+	bundle func(context.Context, Op) (int, error)
+	// observed returns reused plus a subscriber that counts events in
 	// *events, built once.
 	observed func(events *int) func(context.Context, Op) (int, error)
+
+	// limit says whether the library has an overall time limit, so that
+	// bundle has one.
+	limit bool
+	// sharedCtx says whether the reused policy is bound to its context when
+	// it is built, the library taking none per call: the reused, bundle and
+	// observed forms then run with context.Background(), their default.
+	sharedCtx bool
 
 	// adapt turns a plain operation into the library's shape, marking its
 	// errors retryable where the library asks for that. For the tests: it
@@ -58,20 +74,26 @@ type lib[Op any] struct {
 // entry is a lib with its operation shape hidden, so that all of them fit in
 // one list.
 type entry struct {
-	name  string
-	bench map[string]func(*testing.B)
+	name      string
+	limit     bool
+	sharedCtx bool
+	bench     map[string]func(*testing.B)
 	// run calls op as scenario s does, adapting op to the library's shape;
 	// events receives the count of the Retry3Observed scenario.
 	run   func(s string, ctx context.Context, op ctxOp, events *int) (int, error)
 	timed func(ctx context.Context, attempts int, delay time.Duration, op ctxOp) (int, error)
 }
 
-// The scenarios, in the order of the tables.
+// The scenarios, in the order of the tables. Success and Retry3 build the
+// policy in the call; the Reused, Bundle and Observed ones build it once;
+// the Bundle ones, and Parallel, add a one-minute overall limit.
 const (
 	success        = "Success"
+	successReused  = "SuccessReused"
 	successBundle  = "SuccessBundle"
-	successInline  = "SuccessInline"
 	retry3         = "Retry3"
+	retry3Reused   = "Retry3Reused"
+	retry3Bundle   = "Retry3Bundle"
 	retry3Observed = "Retry3Observed"
 	parallel       = "Parallel"
 )
@@ -91,24 +113,28 @@ var libs = []entry{
 
 func (l lib[Op]) entry() entry {
 	return entry{
-		name: l.name,
+		name:      l.name,
+		limit:     l.limit,
+		sharedCtx: l.sharedCtx,
 		bench: map[string]func(*testing.B){
-			success:        func(b *testing.B) { l.benchCalls(b, l.success, l.ok) },
-			successBundle:  func(b *testing.B) { l.benchCalls(b, l.bundle, l.ok) },
-			successInline:  func(b *testing.B) { l.benchCalls(b, l.inline, l.ok) },
-			retry3:         func(b *testing.B) { l.benchCalls(b, l.bundle, l.flaky()) },
+			success:        func(b *testing.B) { benchCalls(b, l.inline, l.ok) },
+			successReused:  func(b *testing.B) { benchCalls(b, l.reused, l.ok) },
+			successBundle:  func(b *testing.B) { benchCalls(b, l.bundle, l.ok) },
+			retry3:         func(b *testing.B) { benchCalls(b, l.inline, l.flaky()) },
+			retry3Reused:   func(b *testing.B) { benchCalls(b, l.reused, l.flaky()) },
+			retry3Bundle:   func(b *testing.B) { benchCalls(b, l.bundle, l.flaky()) },
 			retry3Observed: l.benchObserved,
 			parallel:       l.benchParallel,
 		},
 		run: func(s string, ctx context.Context, op ctxOp, events *int) (int, error) {
 			native := l.adapt(ctx, op)
 			switch s {
-			case success:
-				return l.success(ctx, native)
-			case successBundle, retry3, parallel:
-				return l.bundle(ctx, native)
-			case successInline:
+			case success, retry3:
 				return l.inline(ctx, native)
+			case successReused, retry3Reused:
+				return l.reused(ctx, native)
+			case successBundle, retry3Bundle, parallel:
+				return l.bundle(ctx, native)
 			case retry3Observed:
 				return l.observed(events)(ctx, native)
 			}
@@ -121,7 +147,7 @@ func (l lib[Op]) entry() entry {
 }
 
 // benchCalls times call(ctx, op), which must succeed.
-func (l lib[Op]) benchCalls(b *testing.B, call func(context.Context, Op) (int, error), op Op) {
+func benchCalls[Op, T any](b *testing.B, call func(context.Context, Op) (T, error), op Op) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -133,13 +159,14 @@ func (l lib[Op]) benchCalls(b *testing.B, call func(context.Context, Op) (int, e
 
 func (l lib[Op]) benchObserved(b *testing.B) {
 	events := 0
-	l.benchCalls(b, l.observed(&events), l.flaky())
+	benchCalls(b, l.observed(&events), l.flaky())
 	if events == 0 {
 		b.Fatal("the subscriber saw no event")
 	}
 }
 
-// benchParallel times Success with the one shared bundle on every goroutine.
+// benchParallel times SuccessBundle with the one shared bundle on every
+// goroutine.
 func (l lib[Op]) benchParallel(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -161,9 +188,11 @@ func benchScenario(b *testing.B, s string) {
 }
 
 func BenchmarkSuccess(b *testing.B)        { benchScenario(b, success) }
+func BenchmarkSuccessReused(b *testing.B)  { benchScenario(b, successReused) }
 func BenchmarkSuccessBundle(b *testing.B)  { benchScenario(b, successBundle) }
-func BenchmarkSuccessInline(b *testing.B)  { benchScenario(b, successInline) }
 func BenchmarkRetry3(b *testing.B)         { benchScenario(b, retry3) }
+func BenchmarkRetry3Reused(b *testing.B)   { benchScenario(b, retry3Reused) }
+func BenchmarkRetry3Bundle(b *testing.B)   { benchScenario(b, retry3Bundle) }
 func BenchmarkRetry3Observed(b *testing.B) { benchScenario(b, retry3Observed) }
 func BenchmarkParallel(b *testing.B)       { benchScenario(b, parallel) }
 

@@ -7,45 +7,59 @@ import (
 
 // handLoop is the floor: the loop a careful programmer writes by hand, with
 // an attempt cap, a context check before each attempt, a constant delay on
-// one reused timer and none at zero, and an optional hook per retry. It
-// classifies nothing: every error is retried.
+// one reused timer and none at zero, an optional overall limit and an
+// optional hook per retry. It classifies nothing: every error is retried.
+// It has nothing to build, so its inline and reused forms are one call.
 var handLoop = lib[ctxOp]{
 	name:  "loop",
 	ok:    okCtx,
 	flaky: func() ctxOp { return failTwiceCtx(errBench) },
-	success: func(ctx context.Context, op ctxOp) (int, error) {
-		return loopDo(ctx, op, 5, 0, nil)
+	inline: func(ctx context.Context, op ctxOp) (int, error) {
+		return loopDo(ctx, op, 5, 0, 0, nil, nil)
+	},
+	reused: func(ctx context.Context, op ctxOp) (int, error) {
+		return loopDo(ctx, op, 5, 0, 0, nil, nil)
 	},
 	bundle: func(ctx context.Context, op ctxOp) (int, error) {
-		return loopDo(ctx, op, 5, 0, nil)
-	},
-	inline: func(ctx context.Context, op ctxOp) (int, error) {
-		return loopDo(ctx, op, 5, 0, nil)
+		return loopDo(ctx, op, 5, 0, time.Minute, nil, nil)
 	},
 	observed: func(events *int) func(context.Context, ctxOp) (int, error) {
 		onRetry := func() { *events++ }
 		return func(ctx context.Context, op ctxOp) (int, error) {
-			return loopDo(ctx, op, 5, 0, onRetry)
+			return loopDo(ctx, op, 5, 0, 0, nil, onRetry)
 		}
 	},
+	limit: true,
 	adapt: func(_ context.Context, op ctxOp) ctxOp { return op },
 	timed: func(ctx context.Context, attempts int, delay time.Duration, op ctxOp) (int, error) {
-		return loopDo(ctx, op, attempts, delay, nil)
+		return loopDo(ctx, op, attempts, delay, 0, nil, nil)
 	},
 }
 
 // loopDo calls op until it succeeds, attempts attempts have failed, or ctx
-// is done, waiting delay between attempts; it calls onRetry, if not nil,
-// before each retry.
-func loopDo(ctx context.Context, op ctxOp, attempts int, delay time.Duration, onRetry func()) (int, error) {
-	var timer *time.Timer
+// is done, waiting delay between attempts. A positive limit bounds the time
+// spent from the call to the end of the last wait, as the peers' overall
+// limits do: it reads the clock when the call starts. A value v that
+// reject, if not nil, reports true for is a failure, retried as an error
+// is; the last one is returned with a nil error. onRetry, if not nil, is
+// called before each retry.
+func loopDo[T any](ctx context.Context, op func(context.Context) (T, error), attempts int, delay, limit time.Duration, reject func(T) bool, onRetry func()) (T, error) {
+	var (
+		timer *time.Timer
+		start time.Time
+		zero  T
+	)
+	if limit > 0 {
+		start = time.Now()
+	}
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			stopTimer(timer)
-			return 0, err
+			return zero, err
 		}
 		v, err := op(ctx)
-		if err == nil || n >= attempts {
+		if (err == nil && (reject == nil || !reject(v))) || n >= attempts ||
+			limit > 0 && delay > limit-time.Since(start) {
 			stopTimer(timer)
 			return v, err
 		}
@@ -54,7 +68,7 @@ func loopDo(ctx context.Context, op ctxOp, attempts int, delay time.Duration, on
 		}
 		if delay > 0 && !sleep(ctx, &timer, delay) {
 			stopTimer(timer)
-			return 0, err
+			return zero, err
 		}
 	}
 }

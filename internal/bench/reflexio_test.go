@@ -13,10 +13,21 @@ import (
 var (
 	reflexioTransient = classify.MarkTransient(errBench)
 
-	// reflexioBundle is the bundle of SuccessBundle, Retry3 and Parallel.
-	// The peers have no retry budget, and a budget refuses the steady
-	// retries of Retry3 by design: NoBudget states that this bundle has
-	// none, whatever the default.
+	// reflexioPolicy is the policy of the Reused and Observed scenarios: the
+	// peers' settings, and NoDeadline, which lifts the default limit of
+	// MaxRetryTime as these scenarios have none. There is no budget
+	// unless an option gives one.
+	reflexioPolicy = retry.Options(
+		retry.MaxAttempts(5),
+		retry.Backoff(backoff.Constant(0)),
+		retry.NoDeadline(),
+	)
+
+	// reflexioBundle is the bundle of the Bundle scenarios and Parallel: a
+	// one-minute limit, MaxRetryTime, which like the peers' limits ends no
+	// running attempt, and settings the peers have no equivalent of, as a
+	// user's bundle would have them. NoBudget states that it has no budget,
+	// which would refuse, by design, the steady retries of Retry3Bundle.
 	reflexioBundle = retry.Options(
 		retry.Name("bench"),
 		retry.MaxAttempts(5),
@@ -31,28 +42,26 @@ var reflexio = lib[ctxOp]{
 	name:  "reflexio",
 	ok:    okCtx,
 	flaky: func() ctxOp { return failTwiceCtx(reflexioTransient) },
-	success: func(ctx context.Context, op ctxOp) (int, error) {
-		return retry.Do(ctx, op)
+	inline: func(ctx context.Context, op ctxOp) (int, error) {
+		return retry.Do(ctx, op,
+			retry.MaxAttempts(5),
+			retry.Backoff(backoff.Constant(0)),
+			retry.NoDeadline(),
+		)
+	},
+	reused: func(ctx context.Context, op ctxOp) (int, error) {
+		return retry.Do(ctx, op, reflexioPolicy)
 	},
 	bundle: func(ctx context.Context, op ctxOp) (int, error) {
 		return retry.Do(ctx, op, reflexioBundle)
 	},
-	inline: func(ctx context.Context, op ctxOp) (int, error) {
-		return retry.Do(ctx, op,
-			retry.Name("bench"),
-			retry.MaxAttempts(5),
-			retry.MaxRetryTime(time.Minute),
-			retry.Backoff(backoff.Constant(0)),
-			retry.MaxUnknownAttempts(3),
-			retry.NoBudget(),
-		)
-	},
 	observed: func(events *int) func(context.Context, ctxOp) (int, error) {
-		observed := retry.Options(reflexioBundle, retry.Subscribe(observe.Func(func(observe.Event) { *events++ })))
+		observed := retry.Options(reflexioPolicy, retry.Subscribe(observe.Func(func(observe.Event) { *events++ })))
 		return func(ctx context.Context, op ctxOp) (int, error) {
 			return retry.Do(ctx, op, observed)
 		}
 	},
+	limit: true,
 	adapt: func(_ context.Context, op ctxOp) ctxOp {
 		return func(ctx context.Context) (int, error) {
 			v, err := op(ctx)
