@@ -56,6 +56,14 @@ func Default() Classifier { return defaultClassifier{} }
 type defaultClassifier struct{}
 
 func (defaultClassifier) Classify(err error) Class {
+	if m, ok := err.(*marked); ok {
+		// The usual case, a marker at the root, without the interface
+		// check of AsType, which finds this one first too.
+		if int(m.class) < NumClasses {
+			return m.class
+		}
+		return Unknown
+	}
 	if m, ok := errors.AsType[Classed](err); ok {
 		if c := m.RetryClass(); int(c) < NumClasses {
 			return c

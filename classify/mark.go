@@ -92,6 +92,10 @@ func Strip(err error) error {
 func RetryAfter(err error) (time.Duration, bool) {
 	var hint time.Duration
 	found := walk(err, func(e error) bool {
+		if m, ok := e.(*marked); ok { // the usual case, without an interface check
+			hint = m.hint
+			return hint > 0
+		}
 		h, ok := e.(interface{ RetryAfter() time.Duration })
 		if ok {
 			hint = h.RetryAfter()
