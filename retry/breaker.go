@@ -16,7 +16,9 @@ import (
 // made: it does not reach the downstream, counts as no attempt, spends no
 // budget and tells the breaker nothing. The call then waits until b
 // admits its next probe, if that wait ends before the deadline (its
-// refusal's OpenError.Wait), and asks again; if it would not, it gives up
+// refusal's OpenError.Wait, spread at random over up to half as long
+// again, so that the calls waiting for one breaker do not all come back
+// at once), and asks again; if it would not, it gives up
 // at once with ErrBreakerOpen, whose *Error keeps the refusal as its Cause
 // (errors.Is(err, breaker.ErrOpen) holds) and the last attempt's error, if
 // one was made. The time of MaxRetryTime counts from the first failure or
@@ -97,6 +99,12 @@ func (r *run) admit(ctx context.Context, last failure, permit *breaker.Permit) e
 		f := failure{last: last.last, class: last.class, delay: wait, now: now, refusal: refusal}
 		if !r.fits(wait, now) {
 			return r.stop(ctx, endBreakerOpen, f)
+		}
+		// Spread over up to half as long again, if that fits too, so that
+		// the calls that wait for one breaker do not all ask it again at
+		// the same instant, and rush the downstream when it closes.
+		if spread := wait + time.Duration(r.cfg.random()*float64(wait/2)); r.fits(spread, now) {
+			wait, f.delay = spread, spread
 		}
 		if r.cfg.kinds.Has(observe.KindBreakerRejected) {
 			r.tell(ctx, observe.KindBreakerRejected, f, nil)

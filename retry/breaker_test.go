@@ -37,7 +37,7 @@ func TestBreakerWaitsForTheProbe(t *testing.T) {
 		calls := 0
 		start := time.Now()
 		v, err := retry.Do(t.Context(), func(context.Context) (int, error) { calls++; return 7, nil },
-			retry.Breaker(b), retry.Subscribe(&rec))
+			retry.Breaker(b), retry.Subscribe(&rec), noJitter)
 		if err != nil || v != 7 || calls != 1 {
 			t.Fatalf("Do = %v, %v after %d calls; want 7 at the first attempt", v, err, calls)
 		}
@@ -132,11 +132,46 @@ func TestBreakerHonoursRetryAfterForEveryCaller(t *testing.T) {
 		}
 		start := time.Now()
 		other := 0
-		if _, err := retry.Do(t.Context(), func(context.Context) (int, error) { other++; return 1, nil }, retry.Breaker(b)); err != nil {
+		if _, err := retry.Do(t.Context(), func(context.Context) (int, error) { other++; return 1, nil }, retry.Breaker(b), noJitter); err != nil {
 			t.Fatal(err)
 		}
 		if d := time.Since(start); d != 7*time.Second || other != 1 {
 			t.Errorf("another caller's first attempt came after %v; want 7s", d)
+		}
+	})
+}
+
+// The calls that wait for one breaker come back spread over up to half its
+// wait again, not all at the instant it ends.
+func TestBreakerWaitsAreSpread(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := breaker.New(breaker.Config{})
+		pushback := classify.MarkRateLimit(errBusy, 8*time.Second)
+		retry.Do(t.Context(), func(context.Context) (int, error) { return 0, pushback }, retry.Breaker(b), retry.MaxAttempts(1))
+		start := time.Now()
+		var (
+			mu    sync.Mutex
+			first = map[time.Duration]bool{}
+			wg    sync.WaitGroup
+		)
+		for range 20 {
+			wg.Go(func() {
+				retry.Do(t.Context(), func(context.Context) (int, error) {
+					mu.Lock()
+					first[time.Since(start)] = true
+					mu.Unlock()
+					return 1, nil
+				}, retry.Breaker(b))
+			})
+		}
+		wg.Wait()
+		for d := range first {
+			if d < 8*time.Second || d > 12*time.Second {
+				t.Errorf("a call came back after %v; want 8s to 12s", d)
+			}
+		}
+		if len(first) < 10 {
+			t.Errorf("20 calls came back at %d instants; want them spread", len(first))
 		}
 	})
 }
