@@ -145,3 +145,29 @@ func TestBreakerColumnsAreEmptyWhereTheyDoNotApply(t *testing.T) {
 		}
 	}
 }
+
+// TestBreakerRunsAreTheSameForTheSameSeed checks that a breaker keeps a
+// run deterministic: its time is the run's, its spread drawn from the
+// run's seed. The runs are afresh, at a fifth of the load, to be cheap.
+func TestBreakerRunsAreTheSameForTheSameSeed(t *testing.T) {
+	t.Parallel()
+	var runs [2][]Result
+	for i := range runs {
+		for _, name := range []string{"outage", "degraded"} {
+			sc := small(t, name)
+			sc.Rate /= 5
+			runs[i] = append(runs[i], Run(sc, BudgetBreakerPolicy, 7))
+		}
+	}
+	csv1, svg1 := outputs(t, runs[0])
+	csv2, svg2 := outputs(t, runs[1])
+	if !bytes.Equal(csv1, csv2) || !bytes.Equal(svg1, svg2) {
+		t.Errorf("two runs with seed 7 gave different outputs:\n%s\n%s", csv1, csv2)
+	}
+	for i, r := range runs[0] {
+		s := runs[1][i]
+		if r.BreakerOpened != s.BreakerOpened || r.Probes != s.Probes || r.BreakAtEnd != s.BreakAtEnd {
+			t.Errorf("%s: opened %d and %d times, %d and %d probes, last break %v and %v; want the same", r.Scenario.Name, r.BreakerOpened, s.BreakerOpened, r.Probes, s.Probes, r.BreakAtEnd, s.BreakAtEnd)
+		}
+	}
+}
