@@ -98,9 +98,9 @@ func TestDegradedTunedBreakerKeepsTheSuccessesOfTheBudgetAlone(t *testing.T) {
 // breaker of the default configuration opens again and again on a
 // dependency that fails half of its calls at random. Its FailureRatio of
 // 0.5 is that of the dependency, and 10 failures in a row, its
-// ConsecutiveFailures, come by chance every thousand calls or so. The
-// calls wait for its probes, one at a time, and most give up at their
-// deadline. TunedBreakerConfig meets the claim
+// ConsecutiveFailures, come by chance every two thousand calls or so.
+// The calls wait for its probes, one at a time, and most give up at
+// their deadline. TunedBreakerConfig meets the claim
 // (TestDegradedTunedBreakerKeepsTheSuccessesOfTheBudgetAlone).
 func TestDegradedDefaultBreakerLosesSuccesses(t *testing.T) {
 	t.Parallel()
