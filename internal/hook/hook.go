@@ -1,6 +1,7 @@
 // Package hook lets the module's own programs reach into the retry loop
 // where users must not: the simulator runs real retry.Do calls on a virtual
-// clock. Package retry fills in the functions when it is initialised.
+// clock. Packages retry and retry/breaker fill in the functions when they
+// are initialised.
 package hook
 
 import (
@@ -29,3 +30,10 @@ var WithClock func(c Clock) any
 // not a retry loop, as a hand-rolled loop would. The simulator models other
 // libraries with it. Set by package retry.
 var Unlayered func() any
+
+// BreakerClock returns cfg, a breaker.Config (as an any, to spare this
+// package an import of retry/breaker), changed so that breaker.New makes of
+// it a Breaker that reads its time from c, Sleep aside, and draws the
+// spread of its breaks from rand, which returns a number in [0, n) for
+// n > 0 (nil: the default source). Set by package retry/breaker.
+var BreakerClock func(cfg any, c Clock, rand func(n int64) int64) any

@@ -250,6 +250,15 @@ func TestFullGrid(t *testing.T) {
 	WriteTable(&table, results)
 	t.Logf("the full grid:\n%s", table.String())
 
+	// The circuit breaker's (outage_test.go).
+	checkOutageLoads(t, find(t, results, "outage", "none"), find(t, results, "outage", "naive"), find(t, results, "outage", "budget"))
+	checkBreakerOutage(t, find(t, results, "outage", BudgetBreakerPolicy.Name), BreakerConfig, false)
+	checkBreakerOutage(t, find(t, results, "outage", TunedBreakerPolicy.Name), TunedBreakerConfig, true)
+	checkBreakerDegraded(t, find(t, results, "degraded", "budget"), find(t, results, "degraded", TunedBreakerPolicy.Name))
+	if r, budget := find(t, results, "degraded", BudgetBreakerPolicy.Name), find(t, results, "degraded", "budget"); r.SuccessRate < minDegradedShare*budget.SuccessRate {
+		t.Logf("claim not met by the breaker's defaults: %s, against %.2f%% with the budget alone", describe(r), 100*budget.SuccessRate)
+	}
+
 	checkBudgetBoundWhenDown(t, find(t, results, "down", "budget"), find(t, results, "down", "naive"))
 	checkNestedBudgets(t, find(t, results, "nested", "budget-every-layer"))
 	checkNestedOneLayer(t, find(t, results, "nested", "attempts-3"), find(t, results, "nested", "defaults"), find(t, results, "nested", "naive"))
@@ -278,6 +287,19 @@ func TestFullGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "recovery.svg", recovery.Bytes())
+
+	// The chart of the circuit breaker: the outage and the degradation.
+	var outages []Result
+	for _, r := range results {
+		if r.Scenario.Name == "outage" || r.Scenario.Name == "degraded" {
+			outages = append(outages, r)
+		}
+	}
+	var brk bytes.Buffer
+	if err := WriteBreakerSVG(&brk, outages); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "breaker.svg", brk.Bytes())
 
 	points := headlineSweep(t)
 	var sweepCSV, sweepSVG bytes.Buffer

@@ -92,6 +92,24 @@
 // testdata/amplification.csv and .svg hold the sweep of the flaky scenario
 // over the failure probability, from 0 to 1: the charts of the README.
 //
+// # Circuit breakers
+//
+// The outage scenario has a Flaky dependency that fails every call for
+// 20 s and then comes back, the degraded one a Flaky that fails half of
+// its calls; their runs last 70 s. Besides the four policies, they compare
+// BudgetBreakerPolicy, the budget with a circuit breaker of the default
+// configuration (package retry/breaker), and TunedBreakerPolicy, the same
+// with TunedBreakerConfig. A policy's breaker (Policy.Breaker) is made
+// afresh for each run, shared by every client, on the layer that calls the
+// downstream, and runs on the run's virtual clock through
+// hook.BreakerClock, with its own stream of randomness for the spread of
+// its breaks. A Result adds the attempts the breaker refused
+// (breaker_rejected in the CSV), the times it opened, its probes, and
+// the load during the trigger (downstream_load_during_outage): the calls
+// that reach the downstream during it per request offered during it, for
+// every policy. WriteBreakerSVG draws their load and goodput over time
+// (testdata/breaker.svg).
+//
 // # Running it
 //
 //	make sim                                # go run ./internal/sim/cmd/sim

@@ -85,6 +85,23 @@ type Result struct {
 	// counted when they ended, per Bin from the start of the run to the
 	// last success.
 	Done []float64
+
+	// OutageLoad is the load on the downstream during its trigger (an
+	// outage, a drop in capacity): the calls begun in it per request begun
+	// in it, counted by Bin; zero for a scenario without a trigger.
+	OutageLoad float64
+
+	// Breaker tells whether the policy had a circuit breaker. If so,
+	// BreakerRejected is the attempts it refused, BreakerOpened the times
+	// it opened, Probes the calls made while it was not closed (half-open),
+	// MaxProbesInFlight the most of them at once, and BreakAtEnd the
+	// length of the last break it began before the end of the trigger.
+	Breaker           bool
+	BreakerRejected   int
+	BreakerOpened     int
+	Probes            int
+	MaxProbesInFlight int
+	BreakAtEnd        time.Duration
 }
 
 // ExtraLoad returns the calls to the downstream per request beyond one:
@@ -214,6 +231,7 @@ func (rec *recorder) result(pol Policy, down Downstream) Result {
 
 	if tr := sc.Model.trigger(); !tr.Empty() {
 		res.Recovery = rec.recovery(tr)
+		res.OutageLoad = rec.loadDuring(tr)
 	}
 	if sv, ok := down.(*server); ok && sv.served+sv.wasted > 0 {
 		res.Wasted = sv.wasted / (sv.served + sv.wasted)

@@ -9,6 +9,7 @@ import (
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/internal/hook"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // A Policy is how the clients of a run retry: the options of retry.Do at
@@ -26,6 +27,11 @@ type Policy struct {
 	Layer func(i int) []retry.Option
 
 	PerClient bool
+
+	// Breaker, if not nil, gives the layer that calls the downstream a
+	// retry.Breaker made from it at the start of each run, on the run's
+	// clock, shared by every client (see outage.go).
+	Breaker *breaker.Config
 }
 
 // The ratio and burst of the budget of BudgetPolicy: those of the default

@@ -14,6 +14,7 @@ var CSVHeader = []string{
 	"scenario", "policy", "requests", "calls",
 	"amplification", "extra_load", "steady_amplification", "peak_amplification",
 	"success_rate", "goodput_rps", "p50_ms", "p99_ms", "p999_ms", "recovery_s", "wasted_share",
+	"breaker_rejected", "downstream_load_during_outage",
 }
 
 // WriteCSV writes results as CSV, with a header row. Numbers have fixed
@@ -26,7 +27,12 @@ var CSVHeader = []string{
 // a scenario without a trigger and "never" when no window within the
 // arrival window reached it; steady_amplification and peak_amplification are
 // empty for a scenario whose clients each make one request (Once), and
-// wasted_share for a downstream that is not a Server.
+// wasted_share for a downstream that is not a Server. breaker_rejected is
+// the attempts that a circuit breaker refused, empty for a policy without
+// one; downstream_load_during_outage is the calls that reached the
+// downstream during its trigger (an outage, a drop in capacity) per
+// request offered during it (Result.OutageLoad), empty for a scenario
+// without a trigger.
 func WriteCSV(w io.Writer, results []Result) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
@@ -45,6 +51,7 @@ func row(r Result) []string {
 		r.Scenario.Name, r.Policy, strconv.Itoa(r.Requests), strconv.Itoa(r.Calls),
 		f(r.Amplification, 3), f(r.ExtraLoad(), 3), steady(r, 3), peak(r, 3),
 		f(r.SuccessRate, 4), f(r.Goodput, 1), ms(r.P50), ms(r.P99), ms(r.P999), recovery(r, ""), wasted(r, 3),
+		rejected(r), outageLoad(r, 3),
 	}
 }
 
@@ -57,13 +64,13 @@ func WriteTable(w io.Writer, results []Result) error {
 		}
 		fmt.Fprintf(w, "%s: %s\n", sc.Name, sc.Doc)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "policy\tcalls/request\textra load\tsteady\tpeak/s\tsuccess\tgoodput/s\tp50\tp99\tp99.9\trecovery\twasted\t")
+		fmt.Fprintln(tw, "policy\tcalls/request\textra load\tsteady\tpeak/s\tsuccess\tgoodput/s\tp50\tp99\tp99.9\trecovery\twasted\trejected\toutage load\t")
 		for ; i < len(results) && results[i].Scenario.Name == sc.Name; i++ {
 			r := results[i]
-			fmt.Fprintf(tw, "%s\t%s\t%s%%\t%s\t%s\t%s%%\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%s%%\t%s\t%s\t%s%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 				r.Policy, f(r.Amplification, 2), f(100*r.ExtraLoad(), 1), orDash(steady(r, 2)), orDash(peak(r, 2)),
 				f(100*r.SuccessRate, 2), f(r.Goodput, 1), duration(r.P50), duration(r.P99), duration(r.P999),
-				orDash(recovery(r, "s")), orDash(wasted(r, -1)))
+				orDash(recovery(r, "s")), orDash(wasted(r, -1)), orDash(rejected(r)), orDash(outageLoad(r, 2)))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -29,12 +29,16 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 	arrivals := rand.New(rand.NewPCG(seed, 1))
 	down := sc.Model.build(s, rand.New(rand.NewPCG(seed, 2)))
 	jitter := rand.New(rand.NewPCG(seed, 3)) // shared, safe: one goroutine runs at a time
+	brk := newBreakerRun(pol, s, seed)       // nil without a breaker; its spread has stream 4
 
 	// layersOf returns the options of each layer, for one client or all.
 	layersOf := func() []retry.Option {
 		layers := make([]retry.Option, sc.Layers)
 		for i := range layers {
 			opts := append([]retry.Option{s.Option(), retry.Rand(jitter)}, pol.Layer(i)...)
+			if i == sc.Layers-1 {
+				opts = append(opts, brk.options()...)
+			}
 			layers[i] = retry.Options(opts...)
 		}
 		return layers
@@ -57,7 +61,7 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 	call = func(ctx context.Context, r *request, layers []retry.Option, i int) error {
 		if i == len(layers) {
 			rec.call(r, s.Elapsed())
-			err := down.Call(ctx)
+			err := brk.call(ctx, down)
 			rec.answer(r, errors.Is(err, ErrOverloaded), s.Elapsed())
 			return err
 		}
@@ -101,5 +105,7 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 
 	s.Run(sc.Duration+drainLimit, func() bool { return pending == 0 && s.Live() == 0 })
 	s.Stop()
-	return rec.result(pol, down)
+	res := rec.result(pol, down)
+	brk.report(&res)
+	return res
 }

@@ -85,6 +85,7 @@ func Grid(full bool) []Scenario {
 	}
 	d := time.Duration(secs) * time.Second
 	trigger := Window{10 * time.Second, 12 * time.Second}
+	outage, degraded := outageScenarios(rate) // outage.go
 	flaky := func(name, doc string, f Flaky) Scenario {
 		f.Latency = 10 * time.Millisecond
 		return Scenario{Name: name, Doc: doc, Clients: 10, Rate: rate, Duration: d, Layers: 1, Model: f, Policies: Policies}
@@ -102,7 +103,8 @@ func Grid(full bool) []Scenario {
 	return []Scenario{
 		flaky("flaky", "a dependency failing 10% of calls at random (503)", Flaky{P: 0.1}),
 		flaky("down", "a dependency failing every call (503)", Flaky{P: 1}),
-		flaky("outage", "a dependency failing every call for 10 s, then healthy", Flaky{Outage: Window{10 * time.Second, 20 * time.Second}}),
+		outage,
+		degraded,
 		{
 			Name: "nested", Doc: "three nested layers of retry.Do over a dependency failing every call",
 			Clients: 10, Rate: nestedRate, Duration: d, Layers: 3,

@@ -22,6 +22,9 @@ const (
 
 // colors of the policies' lines, by name; others take the palette in turn.
 var colors = map[string]string{
+	"budget+breaker": "#17becf", // outage.go
+	"breaker-tuned":  "#2ca02c",
+
 	"none":               "#7f7f7f",
 	"naive":              "#d62728",
 	"defaults":           "#ff7f0e",
@@ -308,18 +311,19 @@ func triggerLabel(m Model) string {
 	return "trigger"
 }
 
-// legendExtra and legendValue add the recovery time to the legend of a
-// scenario with a trigger.
+// legendExtra and legendValue add the recovery time and the load during
+// the trigger (Result.OutageLoad) to the legend of a scenario with a
+// trigger.
 func legendExtra(sc Scenario) string {
 	if sc.Model.trigger().Empty() {
 		return ""
 	}
-	return ", recovery"
+	return ", recovery, load during trigger"
 }
 
 func legendValue(r Result) string {
 	if s := recovery(r, " s"); s != "" {
-		return ", " + s
+		return ", " + s + ", " + outageLoad(r, 2) + "×"
 	}
 	return ""
 }

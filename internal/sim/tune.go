@@ -29,9 +29,11 @@ type Tuning struct {
 	Clients int
 
 	// BudgetRatio and BudgetBurst set the budget of the policies that have
-	// one ("budget", "budget-every-layer"); 0 keeps BudgetRatio and
-	// BudgetBurst, unless RatioSet for a ratio of 0. PerClient gives each
-	// client budgets of its own, rather than one shared by every client.
+	// one ("budget", "budget-every-layer", "budget+breaker",
+	// "breaker-tuned"); 0 keeps BudgetRatio and BudgetBurst, unless
+	// RatioSet for a ratio of 0. PerClient gives each client budgets of
+	// its own, rather than one shared by every client; the breakers stay
+	// shared.
 	BudgetRatio float64
 	RatioSet    bool
 	BudgetBurst int
@@ -89,6 +91,8 @@ func (tu Tuning) Apply(sc Scenario) (Scenario, error) {
 				sc.Policies[i] = budgetPolicy(ratio, burst, tu.PerClient)
 			case BudgetEveryLayer.Name:
 				sc.Policies[i] = budgetEveryLayer(ratio, burst, tu.PerClient)
+			case BudgetBreakerPolicy.Name, TunedBreakerPolicy.Name:
+				sc.Policies[i] = budgetBreakerPolicy(p.Name, p.Breaker, ratio, burst, tu.PerClient)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/hook"
 	"github.com/reflexio-go/reflexio/observe"
 )
 
@@ -70,7 +71,8 @@ type Breaker struct {
 	s     settings
 	err   error
 	epoch time.Time
-	self  *Breaker // the Breaker itself, to tell a copy
+	clock hook.Clock // nil: the real one (see hook.go)
+	self  *Breaker   // the Breaker itself, to tell a copy
 
 	// rand returns a number in [0, n), n > 0: the spread of breaks. A
 	// seam for tests.
@@ -112,6 +114,12 @@ type stripe struct {
 // ErrInvalidConfig, and Err returns that error.
 func New(cfg Config) *Breaker {
 	b := &Breaker{epoch: time.Now(), rand: rand.Int64N}
+	if c := cfg.clock; c != nil {
+		b.clock, b.epoch = c.c, c.c.Now()
+		if c.rand != nil {
+			b.rand = c.rand
+		}
+	}
 	b.self = b
 	b.s, b.err = resolve(cfg)
 	if b.err != nil {
@@ -248,8 +256,13 @@ func (b *Breaker) refuse(until, wait int64) error {
 }
 
 // now returns the time since the Breaker was made, in nanoseconds, on the
-// monotonic clock.
-func (b *Breaker) now() int64 { return max(int64(time.Since(b.epoch)), 0) }
+// monotonic clock, or on the clock of its Config's hook.
+func (b *Breaker) now() int64 {
+	if b.clock != nil {
+		return max(int64(b.clock.Now().Sub(b.epoch)), 0)
+	}
+	return max(int64(time.Since(b.epoch)), 0)
+}
 
 // successes returns how many successes the closed states counted so far.
 func (b *Breaker) successes() uint64 {

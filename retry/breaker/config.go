@@ -86,6 +86,10 @@ type Config struct {
 	// breaker's Allow or a Permit's methods, and should be quick.
 	// Default: none.
 	Subscribers []observe.Subscriber
+
+	// clock is the time of the Breaker, and its spread of breaks, when not
+	// the real ones: set only through package internal/hook (hook.go).
+	clock *clock
 }
 
 // The defaults of Config.
