@@ -31,13 +31,12 @@ const (
 var BreakerConfig = breaker.Config{Name: "downstream"}
 
 // TunedBreakerConfig is the circuit breaker of TunedBreakerPolicy: the
-// defaults but for three settings, which let it ride through a
-// dependency that fails half of its calls, and find out soon that one
-// that was down is back. A failure ratio of 0.8, not 0.5, stays above that
-// of a degraded dependency; 20 failures in a row, not 10, do not happen by
-// chance at 50% failures and 200 calls per second (about once in 2^21
-// calls, where 10 happen every few seconds); breaks that do not grow
-// beyond 5s bound the wait for a probe after the dependency comes back.
+// defaults, but with breaks that do not grow beyond 5s, which bound the
+// wait for a probe after the dependency comes back. Its failure ratio of
+// 0.8 and 20 failures in a row are the defaults now; they were 0.5 and 10,
+// with which the breaker opened again and again on a dependency that fails
+// half of its calls (20 in a row come about once in 2^21 calls at 50%
+// failures, 10 every few seconds at 200 calls a second).
 var TunedBreakerConfig = breaker.Config{
 	Name:                "downstream",
 	FailureRatio:        0.8,

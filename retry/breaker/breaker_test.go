@@ -14,7 +14,7 @@ import (
 func TestFailureRatioOpensAtMinCalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var rec observe.Recorder
-		b := newExact(t, Config{Name: "users", ConsecutiveFailures: -1, Subscribers: []observe.Subscriber{&rec}})
+		b := newExact(t, Config{Name: "users", FailureRatio: 0.5, ConsecutiveFailures: -1, Subscribers: []observe.Subscriber{&rec}})
 		succeed(t, b, 10)
 		fail(t, b, 9, classify.ServerError)
 		wantState(t, b, observe.BreakerClosed) // 9 of 19: fewer calls than MinCalls
@@ -57,7 +57,7 @@ func TestFewCallsNeverOpenOnTheRatio(t *testing.T) {
 func TestConsecutiveFailuresOpenAQuietBreaker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var rec observe.Recorder
-		b := newExact(t, Config{Subscribers: []observe.Subscriber{&rec}})
+		b := newExact(t, Config{ConsecutiveFailures: 10, Subscribers: []observe.Subscriber{&rec}})
 		for range 3 {
 			fail(t, b, 9, classify.Unknown)
 			succeed(t, b, 1) // breaks the run
@@ -79,7 +79,7 @@ func TestConsecutiveFailuresOpenAQuietBreaker(t *testing.T) {
 
 func TestConsecutiveFailuresOff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newExact(t, Config{ConsecutiveFailures: -1})
+		b := newExact(t, Config{FailureRatio: 0.5, ConsecutiveFailures: -1})
 		for range 100 {
 			fail(t, b, 1, classify.Unknown)
 			time.Sleep(time.Minute)
@@ -113,7 +113,7 @@ func TestWindowForgetsOldCalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// 100 calls a second succeed for 30s, then every call fails: with
 		// exact counts, the 10s window reaches half failures after 5s.
-		b := newExact(t, Config{ConsecutiveFailures: -1})
+		b := newExact(t, Config{FailureRatio: 0.5, ConsecutiveFailures: -1})
 		for range 3000 {
 			succeed(t, b, 1)
 			time.Sleep(10 * time.Millisecond)
@@ -127,7 +127,7 @@ func TestWindowForgetsOldCalls(t *testing.T) {
 			t.Errorf("opened %v after the downstream died; want about 5s", took)
 		}
 
-		b = newExact(t, Config{ConsecutiveFailures: -1})
+		b = newExact(t, Config{FailureRatio: 0.5, ConsecutiveFailures: -1})
 		fail(t, b, 10, classify.ServerError)
 		time.Sleep(11 * sec)
 		succeed(t, b, 10)
@@ -141,7 +141,7 @@ func TestWindowForgetsOldCalls(t *testing.T) {
 // the ratio; the consecutive failures open the breaker anyway.
 func TestQuietSpellThenOutage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newExact(t, Config{})
+		b := newExact(t, Config{ConsecutiveFailures: 10})
 		fail(t, b, 1, classify.ServerError)
 		succeed(t, b, 5000)
 		time.Sleep(time.Minute)

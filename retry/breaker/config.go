@@ -22,7 +22,9 @@ type Config struct {
 
 	// FailureRatio is the share of counted failures among the calls of the
 	// Window at which a closed breaker opens, once the Window holds at
-	// least MinCalls calls; within (0, 1]. Default: 0.5.
+	// least MinCalls calls; within (0, 1]. Default: 0.8, so that a
+	// downstream that still answers most calls, or fails half of them at
+	// random, is not cut off: a breaker is for one that is down.
 	FailureRatio float64
 
 	// Window is how far back the failure ratio looks: a sliding window of
@@ -39,9 +41,11 @@ type Config struct {
 	// failures in a row, with no success between them, whatever the
 	// Window holds: the mode that protects a service whose traffic is too
 	// low to reach MinCalls. Whichever of the two limits is reached first
-	// opens the breaker. -1 turns the mode off. Default: 10, more than
+	// opens the breaker. -1 turns the mode off. Default: 20, more than
 	// the 6 attempts of one retry.Do call by default, so that the retries
-	// of one call alone never open it.
+	// of one call alone never open it, and rare enough by chance (one
+	// run in a million calls at 50% failures) that a degraded downstream
+	// does not open it either.
 	ConsecutiveFailures int
 
 	// BreakDuration is the longest that the breaker stays open after it
@@ -53,7 +57,9 @@ type Config struct {
 	BreakDuration time.Duration
 
 	// MaxBreakDuration caps the growth of the break; at least
-	// BreakDuration. Default: 60s, or BreakDuration if that is longer.
+	// BreakDuration. Default: 10s, or BreakDuration if that is longer:
+	// twice the first break, so that a downstream that comes back is
+	// called again within seconds.
 	MaxBreakDuration time.Duration
 
 	// HalfOpenProbes is how many attempts a half-open breaker lets through
@@ -94,12 +100,12 @@ type Config struct {
 
 // The defaults of Config.
 const (
-	DefaultFailureRatio        = 0.5
+	DefaultFailureRatio        = 0.8
 	DefaultWindow              = 10 * time.Second
 	DefaultMinCalls            = 20
-	DefaultConsecutiveFailures = 10
+	DefaultConsecutiveFailures = 20
 	DefaultBreakDuration       = 5 * time.Second
-	DefaultMaxBreakDuration    = 60 * time.Second
+	DefaultMaxBreakDuration    = 10 * time.Second
 	DefaultMaxRetryAfter       = 60 * time.Second
 )
 

@@ -54,8 +54,8 @@ func TestInvalidConfig(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	b := New(Config{})
 	want := settings{
-		ratio: 0.5, width: int64(time.Second), minCalls: 20, consecutive: 10,
-		base: int64(5 * time.Second), max: int64(time.Minute), probes: 1, toClose: 1,
+		ratio: 0.8, width: int64(time.Second), minCalls: 20, consecutive: 20,
+		base: int64(5 * time.Second), max: int64(10 * time.Second), probes: 1, toClose: 1,
 		classes: 1<<classify.ServerError | 1<<classify.Transient | 1<<classify.Unknown | 1<<classify.RateLimit,
 		maxHint: int64(time.Minute),
 	}

@@ -138,7 +138,7 @@ func TestPropertyUncountedClassesNeverOpen(t *testing.T) {
 func TestConcurrentProbesBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const probes = 3
-		b := New(Config{HalfOpenProbes: probes, SuccessesToClose: 5, MinCalls: 10, BreakDuration: 100 * time.Millisecond, Window: time.Second})
+		b := New(Config{HalfOpenProbes: probes, SuccessesToClose: 5, FailureRatio: 0.5, MinCalls: 10, BreakDuration: 100 * time.Millisecond, Window: time.Second})
 		var (
 			mu      sync.Mutex
 			held    = map[uint64]int{} // half-open generation → probes held
