@@ -6,12 +6,16 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // Stream is a grpc.StreamClientInterceptor: it returns a stream that is
@@ -39,14 +43,22 @@ func (i *Interceptor) Stream(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 	if i.err != nil {
 		return nil, failed(i.err)
 	}
+	b := i.breakerFor(cc)
 	s := &clientStream{
 		ctx: ctx,
 		open: func(ctx context.Context) (grpc.ClientStream, error) {
 			return streamer(ctx, desc, cc, method, opts...)
 		},
-		retryOpts:  i.options(cc, method, opts),
+		retryOpts:  i.options(cc, method, opts, b),
 		limit:      i.limit(),
 		repeatable: i.repeatable(method, opts),
+	}
+	if b != nil && b.State() != observe.BreakerClosed {
+		// The breaker may refuse the first attempt: the loop opens its
+		// stream once the breaker admits it, so that a refused call
+		// never reaches the server.
+		s.deferred, s.pending = true, errNotOpened
+		return s, nil
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	cs, err := streamer(sctx, desc, cc, method, opts...)
@@ -62,6 +74,20 @@ func (i *Interceptor) Stream(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 	return s, nil
 }
 
+// errNotOpened is the error of a stream that Stream did not open, because
+// its breaker was not closed, and that was sent more than its ReplayLimit
+// before its first RecvMsg could open it.
+var errNotOpened error = &callError{err: notOpened{}, st: status.New(codes.Unavailable, notOpened{}.Error())}
+
+// notOpened is the cause of errNotOpened: it matches breaker.ErrOpen.
+type notOpened struct{}
+
+func (notOpened) Error() string {
+	return "retrygrpc: stream not opened: its circuit breaker is open, and it was sent more than its ReplayLimit before RecvMsg"
+}
+
+func (notOpened) Is(target error) bool { return target == breaker.ErrOpen }
+
 // clientStream is the stream that Stream returns. Each attempt has a
 // stream of its own, with a context of its own, derived from the caller's,
 // which the attempt's context (of retry.AttemptTimeout) bounds until the
@@ -72,6 +98,7 @@ type clientStream struct {
 	retryOpts  []retry.Option
 	limit      int  // ReplayLimit
 	repeatable bool // the call may be made more than once: see Idempotent
+	deferred   bool // the first attempt opens the first stream: see Stream
 
 	mu        sync.Mutex
 	cur       grpc.ClientStream  // the current attempt's; nil if it failed to open
@@ -137,7 +164,7 @@ func (s *clientStream) attempt(actx context.Context, m any) error {
 	s.attempts++
 	var cur grpc.ClientStream
 	var cancel context.CancelFunc
-	if s.attempts == 1 {
+	if s.attempts == 1 && !s.deferred {
 		s.mu.Lock()
 		cur, cancel, s.last = s.cur, s.cancel, s.pending
 		s.mu.Unlock()

@@ -154,10 +154,13 @@ func newDoCall(client *http.Client, req *http.Request, noDecode bool) (*doCall, 
 // place of one for the Transport's responses, if its options have one,
 // which would fail a call of Do for another type.
 func (c *doCall) doOptions(opts []retry.Option, accept func() retry.Option) []retry.Option {
-	o := make([]retry.Option, 0, 5+len(opts))
+	o := make([]retry.Option, 0, 6+len(opts))
 	o = append(o, retry.Name(c.method+" "+c.host))
 	if c.adopted {
 		o = append(o, c.t.budgetFor(c.req.URL))
+		if b := c.t.breakerFor(c.req.URL); b != nil {
+			o = append(o, retry.Breaker(b))
+		}
 		if c.t.retry != nil {
 			o = append(o, c.t.retry, accept())
 		}
