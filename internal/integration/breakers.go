@@ -19,9 +19,17 @@ type Breakers struct {
 	set lazy[retry.Breakers]
 }
 
-// Set gives each downstream a breaker made with cfg. It must be called
-// before the first call of Breaker, with a cfg that CheckConfig accepts.
-func (b *Breakers) Set(cfg breaker.Config) { b.on, b.cfg = true, cfg }
+// Set gives each downstream a breaker made with cfg, or, if cfg cannot
+// make one, changes nothing and returns why: an error matching
+// breaker.ErrInvalidConfig that names the field and its value. It must be
+// called before the first call of Breaker.
+func (b *Breakers) Set(cfg breaker.Config) error {
+	if err := breaker.New(cfg).Err(); err != nil {
+		return err
+	}
+	b.on, b.cfg = true, cfg
+	return nil
+}
 
 // Breaker returns the breaker of the downstream that key names, given k,
 // or nil if b gives none. key is only called if it does, so that no
@@ -33,10 +41,6 @@ func Breaker[K any](b *Breakers, k K, key func(K) string) *breaker.Breaker {
 	s := b.set.get(func() *retry.Breakers { return retry.NewBreakers(b.cfg, retry.DefaultMaxKeys) })
 	return s.For(key(k))
 }
-
-// CheckConfig returns why cfg cannot make a breaker (an error matching
-// breaker.ErrInvalidConfig that names the field and its value), or nil.
-func CheckConfig(cfg breaker.Config) error { return breaker.New(cfg).Err() }
 
 // ConfigString returns the text of cfg for an option's: its fields that
 // are set, by name, such as "{MinCalls:5 BreakDuration:1s}", and "{}"

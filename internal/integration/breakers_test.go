@@ -25,7 +25,9 @@ func TestBreakerNoneByDefault(t *testing.T) {
 
 func TestBreakerPerKey(t *testing.T) {
 	var b Breakers
-	b.Set(breaker.Config{})
+	if err := b.Set(breaker.Config{}); err != nil {
+		t.Fatalf("Set(defaults) = %v", err)
+	}
 	a1 := Breaker(&b, "a", id)
 	if a2 := Breaker(&b, "a", id); a1 != a2 {
 		t.Errorf("Breaker(a) twice = %v, %v; want the same Breaker", a1, a2)
@@ -38,18 +40,19 @@ func TestBreakerPerKey(t *testing.T) {
 	}
 }
 
-func TestCheckConfig(t *testing.T) {
-	if err := CheckConfig(breaker.Config{}); err != nil {
-		t.Errorf("CheckConfig(defaults) = %v; want nil", err)
-	}
-	err := CheckConfig(breaker.Config{FailureRatio: 2})
+func TestSetInvalidConfig(t *testing.T) {
+	var b Breakers
+	err := b.Set(breaker.Config{FailureRatio: 2})
 	if !errors.Is(err, breaker.ErrInvalidConfig) {
-		t.Errorf("CheckConfig(FailureRatio: 2) = %v; want breaker.ErrInvalidConfig", err)
+		t.Errorf("Set(FailureRatio: 2) = %v; want breaker.ErrInvalidConfig", err)
+	}
+	if got := Breaker(&b, "a", id); got != nil {
+		t.Errorf("Breaker after an invalid Set = %v; want nil", got)
 	}
 }
 
 func TestFailWith(t *testing.T) {
-	cause := CheckConfig(breaker.Config{MinCalls: -1})
+	cause := new(Breakers).Set(breaker.Config{MinCalls: -1})
 	var err error
 	FailWith(&err, "retryhttp", retry.NoBudget(), cause)
 	FailWith(&err, "retryhttp", retry.MaxAttempts(0), errors.New("later"))

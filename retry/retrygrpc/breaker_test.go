@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
@@ -27,25 +27,14 @@ func (s *server) setSteps(steps ...step) {
 	s.steps = steps
 }
 
-// stateChanges is a subscriber of breakers that keeps their changes of
-// state as "name: from -> to".
-type stateChanges struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (s *stateChanges) Handle(_ context.Context, e observe.Event) {
-	if c, ok := e.(observe.BreakerStateChange); ok {
-		s.mu.Lock()
-		s.list = append(s.list, fmt.Sprintf("%s: %v -> %v", c.Breaker, c.From, c.To))
-		s.mu.Unlock()
+// changesOf returns the changes of state that rec, a breakers' subscriber,
+// holds, as "name: from -> to".
+func changesOf(rec *observe.Recorder) (out []string) {
+	for _, e := range rec.Events() {
+		c := e.(observe.BreakerStateChange) // a breaker sends no other event
+		out = append(out, fmt.Sprintf("%s: %v -> %v", c.Breaker, c.From, c.To))
 	}
-}
-
-func (s *stateChanges) get() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.list)
+	return out
 }
 
 // TestBreakerPerTargetOpensForItsTargetOnly runs against two real gRPC
@@ -59,11 +48,11 @@ func (s *stateChanges) get() []string {
 func TestBreakerPerTargetOpensForItsTargetOnly(t *testing.T) {
 	checkLeaks(t)
 	a, b := newServer(t, fail(codes.Unavailable)), newServer(t, ok())
-	var changes stateChanges
+	changes := &observe.Recorder{}
 	r := retrygrpc.New(fast, retrygrpc.Retry(retry.MaxAttempts(1)), retrygrpc.BreakerPerTarget(breaker.Config{
 		ConsecutiveFailures: 3,
 		BreakDuration:       200 * time.Millisecond,
-		Subscribers:         []observe.Subscriber{&changes},
+		Subscribers:         []observe.Subscriber{changes},
 	}))
 	connA, connB := dialWith(t, a, r), dialWith(t, b, r)
 
@@ -120,7 +109,7 @@ func TestBreakerPerTargetOpensForItsTargetOnly(t *testing.T) {
 		t.Fatalf("stream to A, closed = %q, %v, %d calls; want no messages, nil, %d calls", got, err, a.calls.Load(), before+1)
 	}
 
-	got := changes.get()
+	got := changesOf(changes)
 	if len(got) < 3 {
 		t.Fatalf("state changes %q; want closed -> open, ..., half_open -> closed", got)
 	}
@@ -153,5 +142,87 @@ func TestBreakerRefusalAfterAnAttemptKeepsItsCode(t *testing.T) {
 	}
 	if n := s.calls.Load(); n != 1 {
 		t.Errorf("%d calls; want 1", n)
+	}
+}
+
+// TestStreamOpensOnceItsBreakerAdmitsIt: a stream created while its
+// breaker is open is not opened; what it is sent is kept, and sent on the
+// stream that its first RecvMsg opens once the breaker admits a probe.
+func TestStreamOpensOnceItsBreakerAdmitsIt(t *testing.T) {
+	checkLeaks(t)
+	s := newServer(t, fail(codes.Unavailable), ok())
+	r := retrygrpc.New(fast, retrygrpc.Retry(retry.MaxAttempts(1)),
+		retrygrpc.BreakerPerTarget(breaker.Config{ConsecutiveFailures: 1, BreakDuration: 50 * time.Millisecond}))
+	conn := dialWith(t, s, r)
+	if _, err := unary(t.Context(), conn, "hi"); status.Code(err) != codes.Unavailable {
+		t.Fatalf("unary() = %v; want Unavailable, which opens the breaker", err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	cs, err := conn.NewStream(ctx, clientStreamDesc, clientMethod)
+	if err != nil {
+		t.Fatalf("NewStream() = %v", err)
+	}
+	sendAll(t, cs, "a", "b")
+	if n := s.calls.Load(); n != 1 {
+		t.Errorf("%d calls before RecvMsg; want 1: the stream waits for its breaker", n)
+	}
+	got, err := recvAll(cs)
+	if err != nil || len(got) != 1 || got[0] != "a+b #2" {
+		t.Errorf("recvAll() = %q, %v; want [\"a+b #2\"], nil", got, err)
+	}
+	if got, want := s.gotten(), [][]string{{"hi"}, {"a", "b"}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the server received %q; want %q", got, want)
+	}
+}
+
+// TestStreamOverItsReplayLimitWhileItsBreakerIsOpen: a stream that is not
+// opened, because its breaker is open, and that is sent more than it may
+// keep, fails with Unavailable, matching breaker.ErrOpen, and never
+// reaches the server.
+func TestStreamOverItsReplayLimitWhileItsBreakerIsOpen(t *testing.T) {
+	s := newServer(t, fail(codes.Unavailable))
+	r := retrygrpc.New(fast, retrygrpc.Retry(retry.MaxAttempts(1)), retrygrpc.ReplayLimit(4),
+		retrygrpc.BreakerPerTarget(breaker.Config{ConsecutiveFailures: 1, BreakDuration: time.Minute}))
+	conn := dialWith(t, s, r)
+	if _, err := unary(t.Context(), conn, "hi"); status.Code(err) != codes.Unavailable {
+		t.Fatalf("unary() = %v; want Unavailable, which opens the breaker", err)
+	}
+
+	cs, err := conn.NewStream(t.Context(), clientStreamDesc, clientMethod)
+	if err != nil {
+		t.Fatalf("NewStream() = %v", err)
+	}
+	if err := cs.SendMsg(wrapperspb.String("too long")); err != io.EOF {
+		t.Errorf("SendMsg(too long) = %v; want io.EOF", err)
+	}
+	err = cs.RecvMsg(new(wrapperspb.StringValue))
+	if !errors.Is(err, breaker.ErrOpen) || status.Code(err) != codes.Unavailable {
+		t.Errorf("RecvMsg() = %v (code %v); want one matching breaker.ErrOpen, Unavailable", err, status.Code(err))
+	}
+	if n := s.calls.Load(); n != 1 {
+		t.Errorf("%d calls; want 1: the stream never opened", n)
+	}
+}
+
+// TestBreakerCountsFailuresOfCallsNotRetried: a call of a method that is
+// not idempotent, which failed once it reached the server, is not retried,
+// but its failure speaks of the service's health as any other's does, and
+// must count against its breaker.
+func TestBreakerCountsFailuresOfCallsNotRetried(t *testing.T) {
+	t.Skip("known defect: the loop reports the Permanent class of a call that must not be made again, which the breaker counts as a success; the fix belongs to package retry (see the package's issue)")
+	s := newServer(t, fail(codes.Unavailable))
+	r := retrygrpc.New(fast, retrygrpc.BreakerPerTarget(breaker.Config{ConsecutiveFailures: 3, BreakDuration: time.Minute}))
+	conn := dialWith(t, s, r)
+	for n := range 3 {
+		if _, err := invoke(t.Context(), conn, createMethod, "hi"); !errors.Is(err, retrygrpc.ErrNotIdempotent) {
+			t.Fatalf("call %d = %v; want ErrNotIdempotent", n+1, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if _, err := invoke(ctx, conn, createMethod, "hi"); !errors.Is(err, retry.ErrBreakerOpen) {
+		t.Errorf("call after 3 failures = %v; want retry.ErrBreakerOpen", err)
 	}
 }

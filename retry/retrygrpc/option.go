@@ -115,6 +115,13 @@ func (o budgetPolicy) apply(i *Interceptor) {
 // would had it failed to open, with the breaker's refusal. cfg.Subscribers
 // see every change of state of every target's breaker.
 //
+// A call of a method that is not idempotent (see Idempotent) is refused
+// like any other, but a failure of it that may have reached the server,
+// and so is not retried, does not count against the target yet: the retry
+// loop tells the breaker the Permanent class that stops its retries, which
+// the breaker takes for an answer. Its failures that never reached the
+// server, such as a refused connection, count.
+//
 // The Interceptor keeps the breakers of retry.DefaultMaxKeys targets at
 // most, in a retry.Breakers: past that, the target least recently called
 // is forgotten, and gets a fresh, closed breaker when it is called again.
@@ -134,11 +141,9 @@ func (o breakerPerTarget) String() string {
 }
 
 func (o breakerPerTarget) apply(i *Interceptor) {
-	if err := integration.CheckConfig(o.cfg); err != nil {
+	if err := i.breakers.Set(o.cfg); err != nil {
 		integration.FailWith(&i.err, "retrygrpc", o, err)
-		return
 	}
-	i.breakers.Set(o.cfg)
 }
 
 // defaultReplayLimit is the default of ReplayLimit, the size of gRPC's own

@@ -39,25 +39,14 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok")
 }
 
-// stateChanges is a subscriber of breakers that keeps their changes of
-// state as "name: from -> to".
-type stateChanges struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (s *stateChanges) Handle(_ context.Context, e observe.Event) {
-	if c, ok := e.(observe.BreakerStateChange); ok {
-		s.mu.Lock()
-		s.list = append(s.list, fmt.Sprintf("%s: %v -> %v", c.Breaker, c.From, c.To))
-		s.mu.Unlock()
+// changesOf returns the changes of state that rec, a breakers' subscriber,
+// holds, as "name: from -> to".
+func changesOf(rec *observe.Recorder) (out []string) {
+	for _, e := range rec.Events() {
+		c := e.(observe.BreakerStateChange) // a breaker sends no other event
+		out = append(out, fmt.Sprintf("%s: %v -> %v", c.Breaker, c.From, c.To))
 	}
-}
-
-func (s *stateChanges) get() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.list)
+	return out
 }
 
 // sendWithin sends a GET to url through rt with a context that ends after
@@ -87,11 +76,11 @@ func TestBreakerPerHostOpensForItsHostOnly(t *testing.T) {
 	srvA, srvB := httptest.NewServer(a), httptest.NewServer(b)
 	t.Cleanup(srvA.Close)
 	t.Cleanup(srvB.Close)
-	var changes stateChanges
+	changes := &observe.Recorder{}
 	tr := newTransport(t, retryhttp.Retry(retry.MaxAttempts(1)), retryhttp.BreakerPerHost(breaker.Config{
 		ConsecutiveFailures: 3,
 		BreakDuration:       200 * time.Millisecond,
-		Subscribers:         []observe.Subscriber{&changes},
+		Subscribers:         []observe.Subscriber{changes},
 	}))
 
 	for n := range 3 {
@@ -150,7 +139,7 @@ func TestBreakerPerHostOpensForItsHostOnly(t *testing.T) {
 		t.Fatalf("request to A, closed = %d, %v; want 200, nil, sent", code, err)
 	}
 
-	got := changes.get()
+	got := changesOf(changes)
 	if len(got) < 3 {
 		t.Fatalf("state changes %q; want closed -> open, ..., half_open -> closed", got)
 	}
@@ -258,11 +247,11 @@ func TestBreakerPerHostDefaults(t *testing.T) {
 		defer net.serve("b.test:80", b)()
 		next := net.transport()
 		defer next.CloseIdleConnections()
-		var changes stateChanges
+		changes := &observe.Recorder{}
 		rec := &observe.Recorder{}
 		tr := retryhttp.New(next,
 			retryhttp.Retry(retry.MaxAttempts(1), retry.Deadline(time.Second), retry.Subscribe(rec)),
-			retryhttp.BreakerPerHost(breaker.Config{Subscribers: []observe.Subscriber{&changes}}))
+			retryhttp.BreakerPerHost(breaker.Config{Subscribers: []observe.Subscriber{changes}}))
 		client := &http.Client{Transport: tr}
 		get := func(url string) (int, error) {
 			t.Helper()
@@ -319,8 +308,30 @@ func TestBreakerPerHostDefaults(t *testing.T) {
 			"http://a.test:80: open -> half_open",
 			"http://a.test:80: half_open -> closed",
 		}
-		if got := changes.get(); !slices.Equal(got, want) {
+		if got := changesOf(changes); !slices.Equal(got, want) {
 			t.Errorf("state changes:\n%q\nwant:\n%q", got, want)
+		}
+	})
+}
+
+// TestBreakerCountsFailuresOfRequestsNotRetried: a POST that fails is not
+// retried, but its failure speaks of the host's health as a GET's does,
+// and must count against its breaker.
+func TestBreakerCountsFailuresOfRequestsNotRetried(t *testing.T) {
+	t.Skip("known defect: the loop reports the Permanent class of a request that must not be sent again, which the breaker counts as a success; the fix belongs to package retry (see the package's issue)")
+	synctest.Test(t, func(t *testing.T) {
+		next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return response(r, 503, http.NoBody), nil
+		})
+		tr := retryhttp.New(next, retryhttp.BreakerPerHost(breaker.Config{ConsecutiveFailures: 3}),
+			retryhttp.Retry(retry.Deadline(time.Second)))
+		for n := range 3 {
+			if code, _, err := do(t, tr, "POST", "http://a.test/", "x"); code != 503 || err != nil {
+				t.Fatalf("POST %d = %d, %v; want 503, nil", n+1, code, err)
+			}
+		}
+		if _, _, err := do(t, tr, "POST", "http://a.test/", "x"); !errors.Is(err, retry.ErrBreakerOpen) {
+			t.Errorf("POST after 3 failures = %v; want retry.ErrBreakerOpen", err)
 		}
 	})
 }

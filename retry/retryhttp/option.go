@@ -152,6 +152,12 @@ func (o budgetPolicy) apply(t *Transport) {
 // after any other refusal. cfg.Subscribers see every change of state of
 // every host's breaker (a breaker.Config names the host in its events).
 //
+// A request that is sent once because it must not be sent again (see
+// Idempotent), such as a POST, is refused like any other, but its failure
+// does not count against the host yet: the retry loop tells the breaker
+// the Permanent class that stops its retries, which the breaker takes for
+// an answer.
+//
 // The Transport keeps the breakers of retry.DefaultMaxKeys destinations at
 // most, in a retry.Breakers: past that, the destination least recently
 // called is forgotten, and gets a fresh, closed breaker when it is called
@@ -170,9 +176,7 @@ func (o breakerPerHost) String() string {
 }
 
 func (o breakerPerHost) apply(t *Transport) {
-	if err := integration.CheckConfig(o.cfg); err != nil {
+	if err := t.breakers.Set(o.cfg); err != nil {
 		integration.FailWith(&t.err, "retryhttp", o, err)
-		return
 	}
-	t.breakers.Set(o.cfg)
 }
