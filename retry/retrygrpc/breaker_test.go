@@ -90,6 +90,9 @@ func TestBreakerPerTargetOpensForItsTargetOnly(t *testing.T) {
 			if got := a.calls.Load(); got != before+1 {
 				t.Errorf("probe %d: %d calls, %d before", n, got, before)
 			}
+		case status.Code(err) == codes.DeadlineExceeded:
+			// A probe that ran out of time on a busy machine: the
+			// server may have seen it or not.
 		default:
 			t.Fatalf("call %d to A, open = %v; want a refusal matching retry.ErrBreakerOpen", n, err)
 		}

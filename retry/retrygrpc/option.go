@@ -25,8 +25,9 @@ type Option interface {
 // retry.Name replaces the name of the call (its full method name), a
 // retry.Classifier replaces the gRPC classifier (chain Classifier() into
 // yours to keep it), and a retry.Budget or retry.NoBudget replaces the
-// budget of BudgetPerTarget, Budget or NoBudget. Several Retry options add
-// up, in order, as if they were one.
+// budget of BudgetPerTarget, Budget or NoBudget, and a retry.Breaker or
+// retry.NoBreaker the breakers of BreakerPerTarget. Several Retry options
+// add up, in order, as if they were one.
 //
 // retry.AttemptTimeout bounds each unary attempt, and each attempt of a
 // stream until its first response.

@@ -20,8 +20,10 @@ type Option interface {
 // Retry sets how requests are retried, with the options of package retry:
 // attempts, deadline, backoff, classifier, subscribers and the rest. They
 // apply after the Transport's own defaults, so they override them: a
-// retry.Name replaces the name "METHOD host", and a retry.Budget or
-// retry.NoBudget replaces the budget of BudgetPerHost, Budget or NoBudget.
+// retry.Name replaces the name "METHOD host"; a retry.Budget or
+// retry.NoBudget replaces the budget of BudgetPerHost, Budget or NoBudget;
+// a retry.Breaker or retry.NoBreaker replaces the breakers of
+// BreakerPerHost.
 // Several Retry options add up, in order, as if they were one.
 //
 // retry.AttemptTimeout bounds each attempt until its response headers
@@ -139,9 +141,10 @@ func (o budgetPolicy) apply(t *Transport) {
 // of the Transport while it recovers, and no other host is. The zero
 // Config is the breaker's defaults: it opens when half the calls of the
 // last 10 seconds fail (given at least 20 of them), or after 10 failures
-// in a row; it stays open for 5 seconds, longer if its probes fail; a 503
-// or a 429 with Retry-After opens it for the hinted time. A 404 or any
-// other Permanent failure does not count against the host.
+// in a row; it stays open for 5 seconds, longer if its probes fail; a 429
+// with Retry-After opens it for the hinted time, capped at a minute. A
+// 404, or any other Permanent failure, does not count against the host,
+// nor does a request that the caller's context ended.
 //
 // Each attempt of a request asks the breaker first (see retry.Breaker). A
 // request that it refuses waits for the breaker's next probe if that fits
@@ -150,7 +153,7 @@ func (o budgetPolicy) apply(t *Transport) {
 // retry.ErrBreakerOpen and breaker.ErrOpen, or, if an earlier attempt of
 // the request got a response, that response, as when the loop gives up
 // after any other refusal. cfg.Subscribers see every change of state of
-// every host's breaker (a breaker.Config names the host in its events).
+// every host's breaker, named after its destination.
 //
 // A request that is sent once because it must not be sent again (see
 // Idempotent), such as a POST, is refused like any other, but its failure
