@@ -129,7 +129,11 @@ var defaultClassifier = retry.Classifier(classify.Chain(Classifier(), classify.D
 // first, so that the user's options override them, then the
 // Interceptor's, then the call's own.
 func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grpc.CallOption, b *breaker.Breaker) []retry.Option {
-	opts := make([]retry.Option, 0, 6)
+	n := 5
+	if b != nil {
+		n++
+	}
+	opts := make([]retry.Option, 0, n)
 	opts = append(opts, defaultClassifier, retry.Name(method), integration.Option(&i.budgets, cc, target))
 	if b != nil {
 		opts = append(opts, retry.Breaker(b))

@@ -32,7 +32,9 @@ import (
 // when the caller's context is done before the stream opens, or an Option
 // is invalid; a stream that fails to open is opened again by the loop,
 // and until then SendMsg keeps what it is given and Header returns no
-// metadata. An invalid option of package retry (given to Retry or
+// metadata. So does a stream whose breaker (see BreakerPerTarget) is not
+// closed when Stream is called: the loop opens it once the breaker admits
+// it. An invalid option of package retry (given to Retry or
 // CallRetry) shows only when the loop runs, in the first RecvMsg, after
 // the first stream opened.
 //

@@ -145,9 +145,10 @@ func (t *Transport) reasonNotToRetry(req *http.Request) error {
 // so that the user's options override them, then the user's, then what no
 // option may override.
 func (t *Transport) options(c *call) []retry.Option {
-	opts := make([]retry.Option, 0, 5)
+	b := t.breakerFor(c.req.URL)
+	opts := make([]retry.Option, 0, 4+btoi(b != nil))
 	opts = append(opts, retry.Name(c.method+" "+c.host), t.budgetFor(c.req.URL))
-	if b := t.breakerFor(c.req.URL); b != nil {
+	if b != nil {
 		opts = append(opts, retry.Breaker(b))
 	}
 	if t.retry != nil {
@@ -165,6 +166,15 @@ func (t *Transport) options(c *call) []retry.Option {
 // that no default of package retry applies in its place.
 func (t *Transport) budgetFor(u *url.URL) retry.Option {
 	return integration.Option(&t.budgets, u, destination)
+}
+
+// btoi returns 1 if v is true, 0 otherwise: one more option to make room
+// for, not one more for every call.
+func btoi(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // breakerFor returns the breaker of requests to u, or nil if there is none.
