@@ -107,8 +107,9 @@ func failed(err error) error {
 // with err's text as its message: the context's code, as gRPC itself
 // reports it, when the caller's context ended the call; otherwise the code
 // and details of the last attempt's status; Unavailable when a breaker
-// refused the call before any attempt; Internal for an invalid option;
-// Unknown when there is nothing else to say.
+// refused the call before any attempt; DeadlineExceeded when the deadline
+// passed before any; Internal for an invalid option; Unknown when there is
+// nothing else to say.
 func statusOf(err error) *status.Status {
 	msg := err.Error()
 	re, ok := errors.AsType[*retry.Error](err)
@@ -129,8 +130,13 @@ func statusOf(err error) *status.Status {
 		p.Message = msg
 		return status.FromProto(p)
 	}
-	if errors.Is(err, retry.ErrInvalidOption) {
+	switch {
+	case errors.Is(err, retry.ErrInvalidOption):
 		return status.New(codes.Internal, msg)
+	case ok && errors.Is(re.Reason, retry.ErrDeadline):
+		// The loop saw the caller's deadline pass before the context
+		// ended, with no attempt's status to report.
+		return status.New(codes.DeadlineExceeded, msg)
 	}
 	return status.New(codes.Unknown, msg)
 }
