@@ -1,7 +1,8 @@
 // Package integration holds what the integrations of package retry
 // (retryhttp, retrygrpc, retrypg) share, so that each is a thin wrapper
-// over the core: the budget policy per downstream and its registry, the
-// error of an invalid option, and the text of a list of retry options.
+// over the core: the budget policy and the breakers per downstream and
+// their registries, the error of an invalid option, and the text of a list
+// of retry options.
 package integration
 
 import (
@@ -15,15 +16,19 @@ import (
 
 // OptionError is the error of an invalid option of an integration: its
 // text is "pkg: option: reason", and it matches retry.ErrInvalidOption, as
-// those of package retry's own options do.
+// those of package retry's own options do, and Err, if it is not nil.
 type OptionError struct {
 	Pkg, Option, Reason string
+	Err                 error // the cause, if any: Reason is its text
 }
 
 func (e *OptionError) Error() string { return e.Pkg + ": " + e.Option + ": " + e.Reason }
 
 // Is reports whether target is retry.ErrInvalidOption.
 func (e *OptionError) Is(target error) bool { return target == retry.ErrInvalidOption }
+
+// Unwrap returns the cause, if any.
+func (e *OptionError) Unwrap() error { return e.Err }
 
 // Join returns the options as a list for an option's text: "a, b, c".
 func Join(opts []retry.Option) string {
@@ -111,7 +116,7 @@ func (p Policy) params() (float64, int) {
 // after first use.
 type Budgets struct {
 	policy Policy
-	set    atomic.Pointer[retry.Budgets] // per key: made at first use
+	set    lazy[retry.Budgets] // per key
 }
 
 // Set sets the policy. It must be called before the first call of Option.
@@ -128,13 +133,24 @@ func Option[K any](b *Budgets, k K, key func(K) string) retry.Option {
 	case shared:
 		return b.policy.shared
 	}
-	s := b.set.Load()
-	if s == nil {
+	s := b.set.get(func() *retry.Budgets {
 		ratio, burst := b.policy.params()
-		b.set.CompareAndSwap(nil, retry.NewBudgets(ratio, burst, retry.DefaultMaxKeys))
-		s = b.set.Load()
-	}
+		return retry.NewBudgets(ratio, burst, retry.DefaultMaxKeys)
+	})
 	return s.For(key(k))
+}
+
+// lazy is a *T made at its first use, by the first of the goroutines that
+// use it at once to make it.
+type lazy[T any] struct{ p atomic.Pointer[T] }
+
+// get returns the *T, making it with newT if there is none yet.
+func (l *lazy[T]) get(newT func() *T) *T {
+	if v := l.p.Load(); v != nil {
+		return v
+	}
+	l.p.CompareAndSwap(nil, newT())
+	return l.p.Load()
 }
 
 // Fail records in *err that option o, or "Option" if o is nil, is invalid
@@ -147,6 +163,15 @@ func Fail(err *error, pkg string, o fmt.Stringer, reason string) {
 			name = o.String()
 		}
 		*err = &OptionError{Pkg: pkg, Option: name, Reason: reason}
+	}
+}
+
+// FailWith is Fail for a reason that is an error, cause, which the
+// recorded error wraps.
+func FailWith(err *error, pkg string, o fmt.Stringer, cause error) {
+	if *err == nil {
+		Fail(err, pkg, o, cause.Error())
+		(*err).(*OptionError).Err = cause
 	}
 }
 

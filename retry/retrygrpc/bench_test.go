@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/reflexio-go/reflexio/retry/breaker"
 	"github.com/reflexio-go/reflexio/retry/retrygrpc"
 )
 
@@ -15,10 +16,13 @@ import (
 func BenchmarkUnarySuccess(b *testing.B) {
 	b.Run("Idempotent", func(b *testing.B) { benchmarkUnarySuccess(b, unaryMethod) })
 	b.Run("NotIdempotent", func(b *testing.B) { benchmarkUnarySuccess(b, createMethod) })
+	b.Run("IdempotentBreaker", func(b *testing.B) {
+		benchmarkUnarySuccess(b, unaryMethod, retrygrpc.BreakerPerTarget(breaker.Config{}))
+	})
 }
 
-func benchmarkUnarySuccess(b *testing.B, method string) {
-	r := retrygrpc.New()
+func benchmarkUnarySuccess(b *testing.B, method string, opts ...retrygrpc.Option) {
+	r := retrygrpc.New(opts...)
 	invoker := func(context.Context, string, any, any, *grpc.ClientConn, ...grpc.CallOption) error { return nil }
 	req, reply := wrapperspb.String("hi"), new(wrapperspb.StringValue)
 	ctx := context.Background()

@@ -148,6 +148,42 @@
 // among every target, [NoBudget] lifts it. A call that the budget refuses
 // fails with retry.ErrBudgetExhausted.
 //
+// # Circuit breakers
+//
+// A budget bounds the retries that a service that is down gets; a
+// circuit breaker spares it the first attempts too, while it recovers,
+// and spares the callers a wait for each failure. [BreakerPerTarget]
+// gives each target a breaker of its own, shared by every call of the
+// Interceptor:
+//
+//	r := retrygrpc.New(retrygrpc.BreakerPerTarget(breaker.Config{}))
+//
+// It is off by default: it turns a failing service's errors into refusals
+// that callers see at once, which a caller should choose. The zero
+// breaker.Config is safe to turn on: a target's breaker opens when half
+// its calls of the last 10 seconds fail, given at least 20 of them, or
+// after 10 failures in a row (more than the 6 attempts of one call, so
+// that one call alone never opens it); Unavailable, DeadlineExceeded,
+// Internal, Unknown and ResourceExhausted count (not yet those of calls
+// that are not retried because they are not idempotent, see
+// BreakerPerTarget), the codes that
+// [Classifier] calls Permanent (NotFound, InvalidArgument and the like),
+// Aborted and a call that the caller cancelled do not; and a
+// ResourceExhausted with the server's pushback opens it for the hinted
+// time. Once open, it refuses calls for about 5 seconds, then lets one
+// probe through: a success closes it, a failure opens it again for
+// longer. A refused attempt is not made, spends no budget, and is told to
+// subscribers as an observe.BreakerRejected. A call refused before its
+// first attempt waits for the probe if that fits its deadline, and
+// otherwise fails at once, without reaching the server, with the code
+// Unavailable and an error matching retry.ErrBreakerOpen and
+// breaker.ErrOpen. A stream created while its breaker is not closed is
+// opened by its first RecvMsg, once the breaker admits it. Each breaker is
+// named after its target, such as "dns:///users.internal:443", in its
+// events and errors; give breaker.Config.Subscribers a subscriber, such as
+// package observe/promobserve's, whose gauge reflexio_breaker_state shows
+// each target's state.
+//
 // # gRPC's own retry
 //
 // gRPC can retry by itself, when a service config (from the name

@@ -106,11 +106,19 @@ func failed(err error) error {
 // statusOf returns the status of a call whose retry loop returned err,
 // with err's text as its message: the context's code, as gRPC itself
 // reports it, when the caller's context ended the call; otherwise the code
-// and details of the last attempt's status; Internal for an invalid
-// option; Unknown when there is nothing else to say.
+// and details of the last attempt's status; Unavailable when a breaker
+// refused the call before any attempt; DeadlineExceeded when the deadline
+// passed before any; Internal for an invalid option; Unknown when there is
+// nothing else to say.
 func statusOf(err error) *status.Status {
 	msg := err.Error()
-	if re, ok := errors.AsType[*retry.Error](err); ok && re.Cause != nil {
+	re, ok := errors.AsType[*retry.Error](err)
+	if ok && errors.Is(re.Reason, retry.ErrBreakerOpen) {
+		// Its Cause is the breaker's refusal, not the context's.
+		if s, ok := errors.AsType[grpcStatus](re.Last); !ok || s.GRPCStatus() == nil {
+			return status.New(codes.Unavailable, msg)
+		}
+	} else if ok && re.Cause != nil {
 		code := codes.Canceled
 		if errors.Is(re.Reason, retry.ErrDeadline) {
 			code = codes.DeadlineExceeded
@@ -122,8 +130,13 @@ func statusOf(err error) *status.Status {
 		p.Message = msg
 		return status.FromProto(p)
 	}
-	if errors.Is(err, retry.ErrInvalidOption) {
+	switch {
+	case errors.Is(err, retry.ErrInvalidOption):
 		return status.New(codes.Internal, msg)
+	case ok && errors.Is(re.Reason, retry.ErrDeadline):
+		// The loop saw the caller's deadline pass before the context
+		// ended, with no attempt's status to report.
+		return status.New(codes.DeadlineExceeded, msg)
 	}
 	return status.New(codes.Unknown, msg)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // An Interceptor retries the gRPC calls of the ClientConns it is installed
@@ -22,13 +23,14 @@ import (
 // so that its budgets see all of their traffic. It must not be copied
 // after first use.
 type Interceptor struct {
-	retryOpts   []retry.Option      // as Retry gave them, until New bundles them
-	retry       retry.Option        // the bundle; nil: none
-	budgets     integration.Budgets // the zero value: BudgetPerTarget(0.1, 10)
-	replayLimit int                 // if replaySet
-	replaySet   bool                // false: defaultReplayLimit
-	idempotent  func(string) bool   // the rule of Idempotent; nil: IsIdempotent
-	err         error               // the first invalid option
+	retryOpts   []retry.Option       // as Retry gave them, until New bundles them
+	retry       retry.Option         // the bundle; nil: none
+	budgets     integration.Budgets  // the zero value: BudgetPerTarget(0.1, 10)
+	breakers    integration.Breakers // the zero value: none
+	replayLimit int                  // if replaySet
+	replaySet   bool                 // false: defaultReplayLimit
+	idempotent  func(string) bool    // the rule of Idempotent; nil: IsIdempotent
+	err         error                // the first invalid option
 }
 
 // New returns an Interceptor that retries calls as opts say. Invalid
@@ -111,7 +113,7 @@ func (i *Interceptor) Unary(ctx context.Context, method string, req, reply any, 
 			return refused
 		}
 		return err
-	}, i.options(cc, method, opts)...)
+	}, i.options(cc, method, opts, i.breakerFor(cc))...)
 	if err != nil {
 		return failed(err)
 	}
@@ -123,11 +125,19 @@ func (i *Interceptor) Unary(ctx context.Context, method string, req, reply any, 
 var defaultClassifier = retry.Classifier(classify.Chain(Classifier(), classify.Default()))
 
 // options returns the retry options of a call of method on cc made with
-// callOpts: the Interceptor's defaults first, so that the user's options
-// override them, then the Interceptor's, then the call's own.
-func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grpc.CallOption) []retry.Option {
-	opts := make([]retry.Option, 0, 5)
+// callOpts, whose breaker is b (nil: none): the Interceptor's defaults
+// first, so that the user's options override them, then the
+// Interceptor's, then the call's own.
+func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grpc.CallOption, b *breaker.Breaker) []retry.Option {
+	n := 5
+	if b != nil {
+		n++
+	}
+	opts := make([]retry.Option, 0, n)
 	opts = append(opts, defaultClassifier, retry.Name(method), integration.Option(&i.budgets, cc, target))
+	if b != nil {
+		opts = append(opts, retry.Breaker(b))
+	}
 	if i.retry != nil {
 		opts = append(opts, i.retry)
 	}
@@ -139,7 +149,13 @@ func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grp
 	return opts
 }
 
-// target returns the key of cc's budget: its canonical target.
+// breakerFor returns the breaker of the calls on cc, or nil if there is
+// none.
+func (i *Interceptor) breakerFor(cc *grpc.ClientConn) *breaker.Breaker {
+	return integration.Breaker(&i.breakers, cc, target)
+}
+
+// target returns the key of cc's budget and breaker: its canonical target.
 func target(cc *grpc.ClientConn) string {
 	if cc == nil { // in tests of interceptors, never from gRPC
 		return ""

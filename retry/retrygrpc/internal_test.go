@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/retry"
 )
 
 func TestParsePushback(t *testing.T) {
@@ -127,5 +128,16 @@ func TestMsgSize(t *testing.T) {
 		if got := msgSize(tt.m); got != tt.want {
 			t.Errorf("msgSize(%#v) = %d; want %d", tt.m, got, tt.want)
 		}
+	}
+}
+
+// TestStatusOfADeadlineBeforeAnyAttempt: a call whose loop stops at the
+// caller's deadline before any attempt, having waited for its breaker's
+// probe, a moment before the context itself ends (so without its cause),
+// fails with DeadlineExceeded, as gRPC would, not Unknown.
+func TestStatusOfADeadlineBeforeAnyAttempt(t *testing.T) {
+	err := &retry.Error{Reason: retry.ErrDeadline}
+	if got := statusOf(err).Code(); got != codes.DeadlineExceeded {
+		t.Errorf("statusOf(%v) = %v; want DeadlineExceeded", err, got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // An Option configures an Interceptor. Options apply in order, when New is
@@ -24,8 +25,9 @@ type Option interface {
 // retry.Name replaces the name of the call (its full method name), a
 // retry.Classifier replaces the gRPC classifier (chain Classifier() into
 // yours to keep it), and a retry.Budget or retry.NoBudget replaces the
-// budget of BudgetPerTarget, Budget or NoBudget. Several Retry options add
-// up, in order, as if they were one.
+// budget of BudgetPerTarget, Budget or NoBudget, and a retry.Breaker or
+// retry.NoBreaker the breakers of BreakerPerTarget. Several Retry options
+// add up, in order, as if they were one.
 //
 // retry.AttemptTimeout bounds each unary attempt, and each attempt of a
 // stream until its first response.
@@ -86,6 +88,63 @@ func (o budgetPolicy) apply(i *Interceptor) {
 		return
 	}
 	i.budgets.Set(o.p)
+}
+
+// BreakerPerTarget gives each target (the ClientConn's canonical target,
+// as for BudgetPerTarget) a circuit breaker of its own, made with
+// breaker.New(cfg) at its first call and named after the target (unless
+// cfg names it), so that a service that is down is spared the calls of
+// every caller of the Interceptor while it recovers, and no other service
+// is. The zero Config is the breaker's defaults: it opens when half the
+// calls of the last 10 seconds fail (given at least 20 of them), or after
+// 10 failures in a row; it stays open for 5 seconds, longer if its probes
+// fail; a ResourceExhausted with the server's pushback opens it for the
+// hinted time, capped at a minute. The codes that Classifier calls
+// Permanent, such as NotFound or InvalidArgument, and Aborted (a
+// Concurrency conflict), do not count against the target, nor does a call
+// that the caller's context ended.
+//
+// Each attempt of a call asks the breaker first (see retry.Breaker). A
+// call that it refuses waits for the breaker's next probe if that fits the
+// call's deadline; if not, it fails at once, without reaching the server,
+// with an error whose code is Unavailable (or the last attempt's, if an
+// attempt was made) and which matches retry.ErrBreakerOpen and
+// breaker.ErrOpen. A stream whose breaker is not closed when it is created
+// is opened by its first RecvMsg, once the breaker admits it: until then
+// SendMsg keeps what it is given, as for a stream that failed to open. A
+// stream that is sent more than its ReplayLimit before that fails, as it
+// would had it failed to open, with the breaker's refusal. cfg.Subscribers
+// see every change of state of every target's breaker.
+//
+// A call of a method that is not idempotent (see Idempotent) is refused
+// like any other, but a failure of it that may have reached the server,
+// and so is not retried, does not count against the target yet: the retry
+// loop tells the breaker the Permanent class that stops its retries, which
+// the breaker takes for an answer. Its failures that never reached the
+// server, such as a refused connection, count.
+//
+// The Interceptor keeps the breakers of retry.DefaultMaxKeys targets at
+// most, in a retry.Breakers: past that, the target least recently called
+// is forgotten, and gets a fresh, closed breaker when it is called again.
+// A retry.Breaker or retry.NoBreaker among the options of Retry or
+// CallRetry replaces the breakers of BreakerPerTarget (a stream then opens
+// its first stream before that breaker is asked). An invalid cfg makes
+// every call fail before it is made, with an error matching
+// retry.ErrInvalidOption and breaker.ErrInvalidConfig.
+//
+// Default: none; the breaker is off until this option turns it on.
+func BreakerPerTarget(cfg breaker.Config) Option { return breakerPerTarget{cfg} }
+
+type breakerPerTarget struct{ cfg breaker.Config }
+
+func (o breakerPerTarget) String() string {
+	return "BreakerPerTarget(" + integration.ConfigString(o.cfg) + ")"
+}
+
+func (o breakerPerTarget) apply(i *Interceptor) {
+	if err := i.breakers.Set(o.cfg); err != nil {
+		integration.FailWith(&i.err, "retrygrpc", o, err)
+	}
 }
 
 // defaultReplayLimit is the default of ReplayLimit, the size of gRPC's own

@@ -23,6 +23,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -361,6 +362,21 @@ func dialAddr(t testing.TB, addr string, r *retrygrpc.Interceptor) *grpc.ClientC
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// ready connects conn, and waits until it is ready, or fails the test
+// after a generous while: a test whose call has a short deadline must not
+// spend it connecting on a busy machine.
+func ready(t testing.TB, conn *grpc.ClientConn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	conn.Connect()
+	for state := conn.GetState(); state != connectivity.Ready; state = conn.GetState() {
+		if !conn.WaitForStateChange(ctx, state) {
+			t.Fatalf("the connection is not ready: %v", state)
+		}
+	}
 }
 
 // unary calls Echo's Unary with in.

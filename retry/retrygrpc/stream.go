@@ -6,12 +6,16 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // Stream is a grpc.StreamClientInterceptor: it returns a stream that is
@@ -28,7 +32,9 @@ import (
 // when the caller's context is done before the stream opens, or an Option
 // is invalid; a stream that fails to open is opened again by the loop,
 // and until then SendMsg keeps what it is given and Header returns no
-// metadata. An invalid option of package retry (given to Retry or
+// metadata. So does a stream whose breaker (see BreakerPerTarget) is not
+// closed when Stream is called: the loop opens it once the breaker admits
+// it. An invalid option of package retry (given to Retry or
 // CallRetry) shows only when the loop runs, in the first RecvMsg, after
 // the first stream opened.
 //
@@ -39,14 +45,22 @@ func (i *Interceptor) Stream(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 	if i.err != nil {
 		return nil, failed(i.err)
 	}
+	b := i.breakerFor(cc)
 	s := &clientStream{
 		ctx: ctx,
 		open: func(ctx context.Context) (grpc.ClientStream, error) {
 			return streamer(ctx, desc, cc, method, opts...)
 		},
-		retryOpts:  i.options(cc, method, opts),
+		retryOpts:  i.options(cc, method, opts, b),
 		limit:      i.limit(),
 		repeatable: i.repeatable(method, opts),
+	}
+	if b != nil && b.State() != observe.BreakerClosed {
+		// The breaker may refuse the first attempt: the loop opens its
+		// stream once the breaker admits it, so that a refused call
+		// never reaches the server.
+		s.deferred, s.pending = true, errNotOpened
+		return s, nil
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	cs, err := streamer(sctx, desc, cc, method, opts...)
@@ -62,6 +76,20 @@ func (i *Interceptor) Stream(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 	return s, nil
 }
 
+// errNotOpened is the error of a stream that Stream did not open, because
+// its breaker was not closed, and that was sent more than its ReplayLimit
+// before its first RecvMsg could open it.
+var errNotOpened error = &callError{err: notOpened{}, st: status.New(codes.Unavailable, notOpened{}.Error())}
+
+// notOpened is the cause of errNotOpened: it matches breaker.ErrOpen.
+type notOpened struct{}
+
+func (notOpened) Error() string {
+	return "retrygrpc: stream not opened: its circuit breaker is open, and it was sent more than its ReplayLimit before RecvMsg"
+}
+
+func (notOpened) Is(target error) bool { return target == breaker.ErrOpen }
+
 // clientStream is the stream that Stream returns. Each attempt has a
 // stream of its own, with a context of its own, derived from the caller's,
 // which the attempt's context (of retry.AttemptTimeout) bounds until the
@@ -72,6 +100,7 @@ type clientStream struct {
 	retryOpts  []retry.Option
 	limit      int  // ReplayLimit
 	repeatable bool // the call may be made more than once: see Idempotent
+	deferred   bool // the first attempt opens the first stream: see Stream
 
 	mu        sync.Mutex
 	cur       grpc.ClientStream  // the current attempt's; nil if it failed to open
@@ -137,7 +166,7 @@ func (s *clientStream) attempt(actx context.Context, m any) error {
 	s.attempts++
 	var cur grpc.ClientStream
 	var cancel context.CancelFunc
-	if s.attempts == 1 {
+	if s.attempts == 1 && !s.deferred {
 		s.mu.Lock()
 		cur, cancel, s.last = s.cur, s.cancel, s.pending
 		s.mu.Unlock()

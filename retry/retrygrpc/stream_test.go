@@ -358,6 +358,7 @@ func TestCallersDeadlineStopsTheStreamLoop(t *testing.T) {
 	// The default backoff: a server that ends the attempt at its deadline
 	// a moment before the client does cannot make the loop retry.
 	conn := dial(t, s)
+	ready(t, conn) // so that the deadline below is not spent connecting
 	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
 	defer cancel()
 

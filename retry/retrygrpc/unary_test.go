@@ -15,6 +15,7 @@ import (
 	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 	"github.com/reflexio-go/reflexio/retry/retrygrpc"
 )
 
@@ -447,6 +448,7 @@ func TestInvalidOptions(t *testing.T) {
 		{"nil idempotency rule", []retrygrpc.Option{retrygrpc.Idempotent(nil)}, "retrygrpc: Idempotent(nil): rule is nil"},
 		{"invalid retry option", []retrygrpc.Option{retrygrpc.Retry(retry.MaxAttempts(0))}, "retry: MaxAttempts(0): must be at least 1"},
 		{"invalid budget", []retrygrpc.Option{retrygrpc.BudgetPerTarget(-1, 10)}, "retry: Budget(-1, 10): ratio -1 must be within [0, 1000]"},
+		{"invalid breaker config", []retrygrpc.Option{retrygrpc.BreakerPerTarget(breaker.Config{MinCalls: -1})}, "retrygrpc: BreakerPerTarget({MinCalls:-1}): breaker: invalid config: MinCalls -1 must not be negative"},
 		{"the first one counts", []retrygrpc.Option{retrygrpc.ReplayLimit(-1), nil}, "retrygrpc: ReplayLimit(-1): must not be negative"},
 	}
 	for _, tt := range tests {
@@ -485,6 +487,8 @@ func TestOptionStrings(t *testing.T) {
 		{retrygrpc.Budget(b), "Budget(Budget(0.5, 3))"},
 		{retrygrpc.NoBudget(), "NoBudget()"},
 		{retrygrpc.ReplayLimit(1024), "ReplayLimit(1024)"},
+		{retrygrpc.BreakerPerTarget(breaker.Config{}), "BreakerPerTarget({})"},
+		{retrygrpc.BreakerPerTarget(breaker.Config{Name: "users", HalfOpenProbes: 2}), `BreakerPerTarget({Name:"users" HalfOpenProbes:2})`},
 		{retrygrpc.CallRetry(retry.MaxAttempts(1)).(interface{ String() string }), "CallRetry(MaxAttempts(1))"},
 		{retrygrpc.Idempotent(retrygrpc.IsIdempotent), "Idempotent(…)"},
 		{retrygrpc.CallIdempotent(true).(interface{ String() string }), "CallIdempotent(true)"},

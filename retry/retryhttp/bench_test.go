@@ -10,6 +10,7 @@ import (
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 	"github.com/reflexio-go/reflexio/retry/retryhttp"
 )
 
@@ -36,6 +37,11 @@ func BenchmarkTransport(b *testing.B) {
 			return benchResponse(r, 200)
 		})
 	})
+	// With a breaker per host, closed.
+	b.Run("SuccessBreaker", func(b *testing.B) {
+		benchmarkTransportWith(b, []retryhttp.Option{retryhttp.BreakerPerHost(breaker.Config{})},
+			func(r *http.Request, n int) *http.Response { return benchResponse(r, 200) })
+	})
 	// With a result classifier that reads the status and a header: one
 	// that accepts every response, and one that rejects every other.
 	b.Run("SuccessClassified", func(b *testing.B) {
@@ -58,12 +64,18 @@ var pendingHeader = retry.ClassifyResult(func(resp *http.Response) (classify.Cla
 })
 
 func benchmarkTransport(b *testing.B, answer func(r *http.Request, n int) *http.Response, opts ...retry.Option) {
+	benchmarkTransportWith(b, nil, answer, opts...)
+}
+
+// benchmarkTransportWith is benchmarkTransport with the Transport's options
+// topts as well.
+func benchmarkTransportWith(b *testing.B, topts []retryhttp.Option, answer func(r *http.Request, n int) *http.Response, opts ...retry.Option) {
 	n := 0
 	next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		n++
 		return answer(r, n), nil
 	})
-	tr := retryhttp.New(next, retryhttp.Retry(append([]retry.Option{retry.Backoff(backoff.Constant(0))}, opts...)...))
+	tr := retryhttp.New(next, append(topts, retryhttp.Retry(append([]retry.Option{retry.Backoff(backoff.Constant(0))}, opts...)...))...)
 	req := httptest.NewRequest("GET", "http://users.internal/v1/users/7", nil)
 	b.ReportAllocs()
 	for b.Loop() {

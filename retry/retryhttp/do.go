@@ -9,6 +9,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // Do sends req with client and decodes its response with decode, and does
@@ -154,10 +155,17 @@ func newDoCall(client *http.Client, req *http.Request, noDecode bool) (*doCall, 
 // place of one for the Transport's responses, if its options have one,
 // which would fail a call of Do for another type.
 func (c *doCall) doOptions(opts []retry.Option, accept func() retry.Option) []retry.Option {
-	o := make([]retry.Option, 0, 5+len(opts))
+	var b *breaker.Breaker
+	if c.adopted {
+		b = c.t.breakerFor(c.req.URL)
+	}
+	o := make([]retry.Option, 0, 5+btoi(b != nil)+len(opts))
 	o = append(o, retry.Name(c.method+" "+c.host))
 	if c.adopted {
 		o = append(o, c.t.budgetFor(c.req.URL))
+		if b != nil {
+			o = append(o, retry.Breaker(b))
+		}
 		if c.t.retry != nil {
 			o = append(o, c.t.retry, accept())
 		}

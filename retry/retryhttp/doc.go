@@ -16,7 +16,8 @@
 // [Retry]: attempts, deadline, backoff per class, the cap on a server's
 // Retry-After, subscribers. Without options, its defaults apply: at most 6
 // attempts, no retry later than 60 seconds after the first failure (retry.MaxRetryTime), decorrelated
-// jitter from 250ms to 30s, and a retry budget per host (see BudgetPerHost).
+// jitter from 250ms to 30s, a retry budget per host (see BudgetPerHost), and
+// no circuit breaker (see BreakerPerHost).
 //
 // # Which requests are retried
 //
@@ -167,6 +168,37 @@
 // sets other parameters, [Budget] shares one budget among every
 // destination, [NoBudget] lifts it. A request that the budget refuses
 // returns its last response, or fails with retry.ErrBudgetExhausted.
+//
+// # Circuit breakers
+//
+// A budget bounds the retries that a host that is down gets; a circuit
+// breaker spares it the first attempts too, while it recovers, and spares
+// the callers a wait for each failure. [BreakerPerHost] gives each
+// destination a breaker of its own, shared by every request of the
+// Transport (and of Do through a client whose Transport it is):
+//
+//	client := retryhttp.NewClient(retryhttp.BreakerPerHost(breaker.Config{}))
+//
+// It is off by default: it turns a failing host's errors into refusals
+// that callers see at once, which a caller should choose. The zero
+// breaker.Config is safe to turn on: a host's breaker opens when half its
+// requests of the last 10 seconds fail, given at least 20 of them, or
+// after 10 failures in a row (more than the 6 attempts of one request, so
+// that one request alone never opens it); 5xx statuses, timeouts and
+// broken connections count (not yet those of requests that are sent
+// once, see BreakerPerHost), a 404 or a cancelled request does not; and a
+// 429 with Retry-After opens it for the hinted time. Once open, it
+// refuses requests for about 5 seconds, then lets one probe through: a
+// success closes it, a failure opens it again for longer. A refused
+// attempt is not sent, spends no budget, and is told to subscribers as an
+// observe.BreakerRejected. A request refused before its first attempt
+// waits for the probe if that fits its deadline, and otherwise fails at
+// once with an error matching retry.ErrBreakerOpen and breaker.ErrOpen,
+// its body closed. Each breaker is named after its destination, such as
+// "https://example.com:443", in its events and errors; give
+// breaker.Config.Subscribers a subscriber, such as package
+// observe/promobserve's, whose gauge reflexio_breaker_state shows each
+// host's state.
 //
 // # Events and errors
 //

@@ -5,6 +5,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // An Option configures a Transport. Options apply in order, when New is
@@ -19,8 +20,10 @@ type Option interface {
 // Retry sets how requests are retried, with the options of package retry:
 // attempts, deadline, backoff, classifier, subscribers and the rest. They
 // apply after the Transport's own defaults, so they override them: a
-// retry.Name replaces the name "METHOD host", and a retry.Budget or
-// retry.NoBudget replaces the budget of BudgetPerHost, Budget or NoBudget.
+// retry.Name replaces the name "METHOD host"; a retry.Budget or
+// retry.NoBudget replaces the budget of BudgetPerHost, Budget or NoBudget;
+// a retry.Breaker or retry.NoBreaker replaces the breakers of
+// BreakerPerHost.
 // Several Retry options add up, in order, as if they were one.
 //
 // retry.AttemptTimeout bounds each attempt until its response headers
@@ -129,4 +132,54 @@ func (o budgetPolicy) apply(t *Transport) {
 		return
 	}
 	t.budgets.Set(o.p)
+}
+
+// BreakerPerHost gives each destination (scheme, host and port, as for
+// BudgetPerHost) a circuit breaker of its own, made with breaker.New(cfg)
+// at its first request and named after the destination (unless cfg names
+// it), so that a host that is down is spared the requests of every caller
+// of the Transport while it recovers, and no other host is. The zero
+// Config is the breaker's defaults: it opens when half the calls of the
+// last 10 seconds fail (given at least 20 of them), or after 10 failures
+// in a row; it stays open for 5 seconds, longer if its probes fail; a 429
+// with Retry-After opens it for the hinted time, capped at a minute. A
+// 404, or any other Permanent failure, does not count against the host,
+// nor does a request that the caller's context ended.
+//
+// Each attempt of a request asks the breaker first (see retry.Breaker). A
+// request that it refuses waits for the breaker's next probe if that fits
+// the request's deadline; if not, RoundTrip returns at once, the request
+// not sent and its body closed, with an error that matches
+// retry.ErrBreakerOpen and breaker.ErrOpen, or, if an earlier attempt of
+// the request got a response, that response, as when the loop gives up
+// after any other refusal. cfg.Subscribers see every change of state of
+// every host's breaker, named after its destination.
+//
+// A request that is sent once because it must not be sent again (see
+// Idempotent), such as a POST, is refused like any other, but its failure
+// does not count against the host yet: the retry loop tells the breaker
+// the Permanent class that stops its retries, which the breaker takes for
+// an answer.
+//
+// The Transport keeps the breakers of retry.DefaultMaxKeys destinations at
+// most, in a retry.Breakers: past that, the destination least recently
+// called is forgotten, and gets a fresh, closed breaker when it is called
+// again. A retry.Breaker or retry.NoBreaker among the options of Retry
+// replaces the breakers of BreakerPerHost. An invalid cfg makes every
+// request fail before it is sent, with an error matching
+// retry.ErrInvalidOption and breaker.ErrInvalidConfig.
+//
+// Default: none; the breaker is off until this option turns it on.
+func BreakerPerHost(cfg breaker.Config) Option { return breakerPerHost{cfg} }
+
+type breakerPerHost struct{ cfg breaker.Config }
+
+func (o breakerPerHost) String() string {
+	return "BreakerPerHost(" + integration.ConfigString(o.cfg) + ")"
+}
+
+func (o breakerPerHost) apply(t *Transport) {
+	if err := t.breakers.Set(o.cfg); err != nil {
+		integration.FailWith(&t.err, "retryhttp", o, err)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // A Transport is an http.RoundTripper that retries the requests it is
@@ -30,6 +31,7 @@ type Transport struct {
 	retry      retry.Option                 // the bundle; nil: none
 	idempotent func(req *http.Request) bool // nil: IsIdempotent
 	budgets    integration.Budgets          // the zero value: BudgetPerHost(0.1, 10)
+	breakers   integration.Breakers         // the zero value: none
 	err        error                        // the first invalid option
 }
 
@@ -143,8 +145,12 @@ func (t *Transport) reasonNotToRetry(req *http.Request) error {
 // so that the user's options override them, then the user's, then what no
 // option may override.
 func (t *Transport) options(c *call) []retry.Option {
-	opts := make([]retry.Option, 0, 4)
+	b := t.breakerFor(c.req.URL)
+	opts := make([]retry.Option, 0, 4+btoi(b != nil))
 	opts = append(opts, retry.Name(c.method+" "+c.host), t.budgetFor(c.req.URL))
+	if b != nil {
+		opts = append(opts, retry.Breaker(b))
+	}
 	if t.retry != nil {
 		opts = append(opts, t.retry)
 	}
@@ -160,6 +166,20 @@ func (t *Transport) options(c *call) []retry.Option {
 // that no default of package retry applies in its place.
 func (t *Transport) budgetFor(u *url.URL) retry.Option {
 	return integration.Option(&t.budgets, u, destination)
+}
+
+// btoi returns 1 if v is true, 0 otherwise: one more option to make room
+// for, not one more for every call.
+func btoi(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// breakerFor returns the breaker of requests to u, or nil if there is none.
+func (t *Transport) breakerFor(u *url.URL) *breaker.Breaker {
+	return integration.Breaker(&t.breakers, u, destination)
 }
 
 // destination returns the scheme, host and port of u, with the scheme's

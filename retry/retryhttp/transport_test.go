@@ -22,6 +22,7 @@ import (
 	"github.com/reflexio-go/reflexio/internal/eventtest"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 	"github.com/reflexio-go/reflexio/retry/retryhttp"
 )
 
@@ -680,6 +681,7 @@ func TestInvalidOptions(t *testing.T) {
 		{"bad per-host budget", retryhttp.BudgetPerHost(-1, 10), "retry: Budget(-1, 10): ratio -1 must be within [0, 1000]"},
 		{"bad retry option", retryhttp.Retry(retry.MaxAttempts(0)), "retry: MaxAttempts(0): must be at least 1"},
 		{"nil retry option", retryhttp.Retry(retry.MaxAttempts(2), nil), "retryhttp: Retry(MaxAttempts(2), <nil>): option 1 is nil"},
+		{"bad breaker config", retryhttp.BreakerPerHost(breaker.Config{FailureRatio: 2}), "retryhttp: BreakerPerHost({FailureRatio:2}): breaker: invalid config: FailureRatio 2 must be within (0, 1]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -713,6 +715,8 @@ func TestOptionStrings(t *testing.T) {
 		{retryhttp.BudgetPerHost(0.2, 5), "BudgetPerHost(0.2, 5)"},
 		{retryhttp.Budget(retry.NewBudget(0.1, 10)), "Budget(Budget(0.1, 10))"},
 		{retryhttp.NoBudget(), "NoBudget()"},
+		{retryhttp.BreakerPerHost(breaker.Config{}), "BreakerPerHost({})"},
+		{retryhttp.BreakerPerHost(breaker.Config{ConsecutiveFailures: 5, BreakDuration: time.Second}), "BreakerPerHost({ConsecutiveFailures:5 BreakDuration:1s})"},
 	}
 	for _, tt := range tests {
 		if got := tt.opt.String(); got != tt.want {
