@@ -31,7 +31,11 @@ import (
 // that a result classifier rejected (ClassifyResult, Poll) is an answer of
 // the downstream: b counts it as a success. So does an attempt whose own
 // loop, nested in it, gave up: put breakers on the innermost loop, around
-// the calls that reach the downstream.
+// the calls that reach the downstream. An error that says it is Permanent
+// around another one (classify.MarkPermanent, or an integration's "not
+// retried: not idempotent") counts by the class of the error it wraps: a
+// POST that got a 503 is not retried, and still speaks of the
+// downstream's health.
 //
 // A nil b, or one that cannot work (breaker.New of an invalid Config, the
 // zero Breaker), fails the call with ErrInvalidOption before any attempt,
@@ -116,6 +120,38 @@ func (r *run) admit(ctx context.Context, last failure, permit *breaker.Permit) e
 			return r.stop(ctx, endDeadline, failure{last: last.last, class: last.class, now: now})
 		}
 	}
+}
+
+// healthClass returns the class by which the breaker counts err, an
+// attempt's error of class: class itself, but for an error that says it
+// is Permanent (classify.Classed) around another one, such as a request
+// that must not be sent again because it is not idempotent, or a marker:
+// that one stops the retries, not the question of the downstream's
+// health, which the error it wraps first answers.
+func (r *run) healthClass(err error, class classify.Class) classify.Class {
+	if class != classify.Permanent || isRejected(err) {
+		return class
+	}
+	word, ok := errors.AsType[classify.Classed](err)
+	if !ok || word.RetryClass() != classify.Permanent {
+		return class
+	}
+	var inner error
+	switch u := word.(type) {
+	case interface{ Unwrap() error }:
+		inner = u.Unwrap()
+	case interface{ Unwrap() []error }:
+		if errs := u.Unwrap(); len(errs) > 0 {
+			inner = errs[0]
+		}
+	}
+	if inner == nil {
+		return class
+	}
+	if _, nested := errors.AsType[*Error](inner); nested {
+		return class // a loop inside the attempt gave up: its breaker counted
+	}
+	return r.classify(inner, false)
 }
 
 // report tells the call's breaker, through p, how the attempt it admitted

@@ -227,6 +227,29 @@ func TestBreakerPanickingProbeFreesItsSlot(t *testing.T) {
 	})
 }
 
+// An error that is Permanent only because a marker says so counts by what
+// it wraps: the breaker hears of a timeout that is not retried. A
+// Permanent error of its own (a 404) is an answer.
+func TestBreakerCountsWhatAPermanentMarkerWraps(t *testing.T) {
+	b := breaker.New(breaker.Config{ConsecutiveFailures: 2})
+	notFound := func(context.Context) (int, error) { return 0, &statusError{404} }
+	for range 3 {
+		retry.Do(t.Context(), notFound, retry.Breaker(b))
+	}
+	if b.State() != observe.BreakerClosed {
+		t.Fatalf("breaker %v after three 404s; want closed", b.State())
+	}
+	marked := func(context.Context) (int, error) { return 0, classify.MarkPermanent(&statusError{503}) }
+	for range 2 {
+		if _, err := retry.Do(t.Context(), marked, retry.Breaker(b)); !errors.Is(err, retry.ErrPermanent) {
+			t.Fatalf("Do = %v; want ErrPermanent, not retried", err)
+		}
+	}
+	if b.State() != observe.BreakerOpen {
+		t.Errorf("breaker %v after two 503s marked Permanent; want open", b.State())
+	}
+}
+
 // Values that a result classifier rejects are answers: they do not open
 // the breaker.
 func TestBreakerRejectedValuesAreAnswers(t *testing.T) {

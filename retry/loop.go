@@ -137,7 +137,7 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		var stop bool
 		f, end, stop = r.judge(ctx, err, timedOut, layer.gaveUp.Load())
 		if r.cfg.breaker != nil {
-			report(ctx, &permit, err, f.class)
+			report(ctx, &permit, err, r.healthClass(err, f.class))
 		}
 		if stop {
 			return r.stop(ctx, end, f)

@@ -218,7 +218,6 @@ func TestStreamOverItsReplayLimitWhileItsBreakerIsOpen(t *testing.T) {
 // but its failure speaks of the service's health as any other's does, and
 // must count against its breaker.
 func TestBreakerCountsFailuresOfCallsNotRetried(t *testing.T) {
-	t.Skip("known defect: the loop reports the Permanent class of a call that must not be made again, which the breaker counts as a success; the fix belongs to package retry (see the package's issue)")
 	s := newServer(t, fail(codes.Unavailable))
 	r := retrygrpc.New(fast, retrygrpc.BreakerPerTarget(breaker.Config{ConsecutiveFailures: 3, BreakDuration: time.Minute}))
 	conn := dialWith(t, s, r)

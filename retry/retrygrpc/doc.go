@@ -160,13 +160,12 @@
 //
 // It is off by default: it turns a failing service's errors into refusals
 // that callers see at once, which a caller should choose. The zero
-// breaker.Config is safe to turn on: a target's breaker opens when half
-// its calls of the last 10 seconds fail, given at least 20 of them, or
-// after 10 failures in a row (more than the 6 attempts of one call, so
+// breaker.Config is safe to turn on: a target's breaker opens when four in
+// five of its calls of the last 10 seconds fail, given at least 20 of them, or
+// after 20 failures in a row (more than the 6 attempts of one call, so
 // that one call alone never opens it); Unavailable, DeadlineExceeded,
-// Internal, Unknown and ResourceExhausted count (not yet those of calls
-// that are not retried because they are not idempotent, see
-// BreakerPerTarget), the codes that
+// Internal, Unknown and ResourceExhausted count, those of calls that are
+// not retried because they are not idempotent too, the codes that
 // [Classifier] calls Permanent (NotFound, InvalidArgument and the like),
 // Aborted and a call that the caller cancelled do not; and a
 // ResourceExhausted with the server's pushback opens it for the hinted

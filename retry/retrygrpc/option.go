@@ -95,9 +95,9 @@ func (o budgetPolicy) apply(i *Interceptor) {
 // breaker.New(cfg) at its first call and named after the target (unless
 // cfg names it), so that a service that is down is spared the calls of
 // every caller of the Interceptor while it recovers, and no other service
-// is. The zero Config is the breaker's defaults: it opens when half the
+// is. The zero Config is the breaker's defaults: it opens when four in five
 // calls of the last 10 seconds fail (given at least 20 of them), or after
-// 10 failures in a row; it stays open for 5 seconds, longer if its probes
+// 20 failures in a row; it stays open for 5 seconds, up to 10 if its probes
 // fail; a ResourceExhausted with the server's pushback opens it for the
 // hinted time, capped at a minute. The codes that Classifier calls
 // Permanent, such as NotFound or InvalidArgument, and Aborted (a
@@ -117,11 +117,10 @@ func (o budgetPolicy) apply(i *Interceptor) {
 // see every change of state of every target's breaker.
 //
 // A call of a method that is not idempotent (see Idempotent) is refused
-// like any other, but a failure of it that may have reached the server,
-// and so is not retried, does not count against the target yet: the retry
-// loop tells the breaker the Permanent class that stops its retries, which
-// the breaker takes for an answer. Its failures that never reached the
-// server, such as a refused connection, count.
+// like any other, and a failure of it that may have reached the server,
+// and so is not retried, counts against the target by the class of its
+// own status (Unavailable does, NotFound does not), not by the Permanent
+// that stops its retries.
 //
 // The Interceptor keeps the breakers of retry.DefaultMaxKeys targets at
 // most, in a retry.Breakers: past that, the target least recently called

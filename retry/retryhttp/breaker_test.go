@@ -326,7 +326,6 @@ func TestBreakerPerHostDefaults(t *testing.T) {
 // retried, but its failure speaks of the host's health as a GET's does,
 // and must count against its breaker.
 func TestBreakerCountsFailuresOfRequestsNotRetried(t *testing.T) {
-	t.Skip("known defect: the loop reports the Permanent class of a request that must not be sent again, which the breaker counts as a success; the fix belongs to package retry (see the package's issue)")
 	synctest.Test(t, func(t *testing.T) {
 		next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			return response(r, 503, http.NoBody), nil

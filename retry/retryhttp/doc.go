@@ -181,12 +181,12 @@
 //
 // It is off by default: it turns a failing host's errors into refusals
 // that callers see at once, which a caller should choose. The zero
-// breaker.Config is safe to turn on: a host's breaker opens when half its
+// breaker.Config is safe to turn on: a host's breaker opens when four in five of its
 // requests of the last 10 seconds fail, given at least 20 of them, or
-// after 10 failures in a row (more than the 6 attempts of one request, so
+// after 20 failures in a row (more than the 6 attempts of one request, so
 // that one request alone never opens it); 5xx statuses, timeouts and
-// broken connections count (not yet those of requests that are sent
-// once, see BreakerPerHost), a 404 or a cancelled request does not; and a
+// broken connections count, those of requests that are sent once too, a
+// 404 or a cancelled request does not; and a
 // 429 with Retry-After opens it for the hinted time. Once open, it
 // refuses requests for about 5 seconds, then lets one probe through: a
 // success closes it, a failure opens it again for longer. A refused

@@ -139,9 +139,9 @@ func (o budgetPolicy) apply(t *Transport) {
 // at its first request and named after the destination (unless cfg names
 // it), so that a host that is down is spared the requests of every caller
 // of the Transport while it recovers, and no other host is. The zero
-// Config is the breaker's defaults: it opens when half the calls of the
-// last 10 seconds fail (given at least 20 of them), or after 10 failures
-// in a row; it stays open for 5 seconds, longer if its probes fail; a 429
+// Config is the breaker's defaults: it opens when four in five calls of
+// the last 10 seconds fail (given at least 20 of them), or after 20 failures
+// in a row; it stays open for 5 seconds, up to 10 if its probes fail; a 429
 // with Retry-After opens it for the hinted time, capped at a minute. A
 // 404, or any other Permanent failure, does not count against the host,
 // nor does a request that the caller's context ended.
@@ -156,10 +156,9 @@ func (o budgetPolicy) apply(t *Transport) {
 // every host's breaker, named after its destination.
 //
 // A request that is sent once because it must not be sent again (see
-// Idempotent), such as a POST, is refused like any other, but its failure
-// does not count against the host yet: the retry loop tells the breaker
-// the Permanent class that stops its retries, which the breaker takes for
-// an answer.
+// Idempotent), such as a POST, is refused like any other, and its failure
+// counts against the host by the class of its own error (a 503 does, a
+// 404 does not), not by the Permanent that stops its retries.
 //
 // The Transport keeps the breakers of retry.DefaultMaxKeys destinations at
 // most, in a retry.Breakers: past that, the destination least recently
