@@ -72,10 +72,19 @@ func start(ctx context.Context, cfg *config, results func() error, op func(conte
 		cfg.budget.earn()
 	}
 	defer clock.stop()
+	// The Breaker's word for the running attempt. It stays out of r, as
+	// everything that escapes must (see callClock). An attempt that panics
+	// tells the Breaker nothing, and frees a half-open one's probe slot;
+	// after report, Cancel does nothing. Only calls with a Breaker defer
+	// it: a deferred call costs the others some nanoseconds.
+	var permit breaker.Permit
+	if cfg.breaker != nil {
+		defer permit.Cancel()
+	}
 	// The layer escapes, to the operation: it stays out of r, which would
 	// go along with it.
 	layer := &layerCtx{Context: ctx}
-	err := r.loop(ctx, layer, op)
+	err := r.loop(ctx, layer, op, &permit)
 	if err != nil && !cfg.unlayered {
 		tellParent(parent, err, r.attempt, layer.gaveUp.Load())
 	}
@@ -111,17 +120,11 @@ func (c *callClock) stop() {
 
 // loop runs the attempts, each with layer for its context, until one
 // succeeds or the call gives up.
-func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error) error {
-	// The Breaker's word for the running attempt. It stays out of r, as
-	// everything that escapes must (see callClock). An attempt that panics
-	// tells the Breaker nothing, and frees a half-open one's probe slot;
-	// after report, and without a Breaker, Cancel does nothing.
-	var permit breaker.Permit
-	defer permit.Cancel()
+func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error, permit *breaker.Permit) error {
 	var f failure // the last attempt's
 	for {
 		if r.cfg.breaker != nil {
-			if err := r.admit(ctx, f, &permit); err != nil {
+			if err := r.admit(ctx, f, permit); err != nil {
 				return err
 			}
 		}
@@ -129,7 +132,7 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		err, timedOut := r.call(layer, op)
 		if err == nil {
 			if r.cfg.breaker != nil {
-				report(ctx, &permit, nil, 0)
+				report(ctx, permit, nil, 0)
 			}
 			return r.succeed(ctx)
 		}
@@ -137,7 +140,7 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		var stop bool
 		f, end, stop = r.judge(ctx, err, timedOut, layer.gaveUp.Load())
 		if r.cfg.breaker != nil {
-			report(ctx, &permit, err, r.healthClass(err, f.class))
+			report(ctx, permit, err, r.healthClass(err, f.class))
 		}
 		if stop {
 			return r.stop(ctx, end, f)
