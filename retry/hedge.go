@@ -314,7 +314,9 @@ type hedgeNote struct {
 	now     instant
 }
 
-// round is the state of the rounds of one call of DoHedged. The caller's
+// round is the state of the rounds of one call of DoHedged. It is not
+// pooled across calls: its timer belongs to the synctest bubble, if any,
+// of the call that made it. The caller's
 // goroutine owns it, but from the moment the timer fires to the moment
 // the coordinator closes over, when the coordinator does; mu guards the
 // handover, and the timer's bookkeeping.
@@ -614,6 +616,10 @@ func (rd *round) coordinate() {
 	rd.mu.Unlock()
 	if owed {
 		<-rd.ack
+	}
+	select {
+	case <-rd.tick: // a tick the round did not take: no fire is to come now
+	default:
 	}
 	close(rd.over)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -409,6 +410,99 @@ func TestDoHedgedWithoutHedgeIsDo(t *testing.T) {
 		began, _, _ := op.record()
 		if err != nil || v != 2 || !slices.Equal(began, ms(0, 1000)) {
 			t.Errorf("DoHedged() = %v, %v, attempts began at %v; want 2, nil, [0s 1s]", v, err, began)
+		}
+	})
+}
+
+// TestHedgeAsksTheBreaker: a Breaker is asked before each hedge. One that
+// refuses (half-open, its one probe in flight) starts no hedge and cancels
+// nothing: the probe goes on and decides the call.
+func TestHedgeAsksTheBreaker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := tripped(t)
+		time.Sleep(4 * time.Second) // the break ends: one probe at a time
+		op := newHedgeOp(t, hedgeStep{after: time.Second, v: 1}, hedgeStep{after: 10 * time.Millisecond, v: 2})
+		v, err := retry.DoHedged(t.Context(), op.do, retry.Breaker(b), retry.Hedge(50*time.Millisecond, 2))
+		began, _, cancelled := op.record()
+		if err != nil || v != 1 || !slices.Equal(began, ms(0)) || cancelled[0] {
+			t.Errorf("DoHedged() = %v, %v; attempts began at %v, cancelled %v; want 1, nil from the probe alone, not cancelled", v, err, began, cancelled)
+		}
+		if b.State() != observe.BreakerClosed {
+			t.Errorf("breaker %v after the probe succeeded; want closed", b.State())
+		}
+	})
+}
+
+// TestHedgeEvents: a round whose hedge wins tells of the hedge, the win
+// and the loser cancelled, then of the success, on the caller's goroutine,
+// with the times they happened; a round that needed no hedge tells only of
+// its success.
+func TestHedgeEvents(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newHedgeOp(t, hedgeStep{after: time.Second, v: 1}, hedgeStep{after: 10 * time.Millisecond, v: 2},
+			hedgeStep{after: 10 * time.Millisecond, v: 3})
+		var rec observe.Recorder
+		opts := []retry.Option{retry.Name("users.get"), retry.Hedge(50*time.Millisecond, 2), retry.Subscribe(&rec)}
+		if v, err := retry.DoHedged(t.Context(), op.do, opts...); err != nil || v != 2 {
+			t.Fatalf("DoHedged() = %v, %v; want 2, nil", v, err)
+		}
+		if v, err := retry.DoHedged(t.Context(), op.do, opts...); err != nil || v != 3 {
+			t.Fatalf("second DoHedged() = %v, %v; want 3, nil", v, err)
+		}
+		want := []observe.Event{
+			observe.HedgeStarted{Operation: "users.get", Attempt: 2, InFlight: 2, Elapsed: 50 * time.Millisecond},
+			observe.HedgeWon{Operation: "users.get", Attempt: 2, Hedge: true, Elapsed: 60 * time.Millisecond},
+			observe.HedgeCancelled{Operation: "users.get", Attempt: 2, Losers: 1, Elapsed: 60 * time.Millisecond},
+			observe.Success{Operation: "users.get", Attempt: 2, Elapsed: 60 * time.Millisecond},
+			observe.Success{Operation: "users.get", Attempt: 1, Elapsed: 10 * time.Millisecond},
+		}
+		if diff := cmp.Diff(want, rec.Events()); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestAllocsOfHedgeNotFired pins what a hedged call whose first attempt
+// answers before the delay allocates, against the same call through Do
+// without Hedge: the call's state with its round (1), the first attempt's
+// cancellable context (2) and the delay's timer with its function (2).
+func TestAllocsOfHedgeNotFired(t *testing.T) {
+	skipIfRace(t)
+	ctx := context.Background()
+	ok := func(context.Context) (int, error) { return 1, nil }
+	plain := retry.Options(retry.Backoff(backoff.Constant(0)))
+	hedged := retry.Options(retry.Backoff(backoff.Constant(0)), retry.Hedge(time.Second, 2))
+	base := testing.AllocsPerRun(100, func() { retry.Do(ctx, ok, plain) })
+	got := testing.AllocsPerRun(100, func() { retry.DoHedged(ctx, ok, hedged) })
+	if got-base != 5 {
+		t.Errorf("DoHedged with a hedge that does not fire: %v allocs, Do %v; want 5 more", got, base)
+	}
+}
+
+// TestHedgeDelayAndFirstAnswerAtOnce: when the first attempt answers at
+// the very instant the delay passes, either no hedge starts or one starts
+// and is cancelled at once; either way the call returns the first's value
+// then, and leaves no goroutine behind, the timer's included; and the next
+// rounds of the call are not disturbed by that timer.
+func TestHedgeDelayAndFirstAnswerAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		transientErr := classify.MarkTransient(errFailed)
+		op := newHedgeOp(t,
+			hedgeStep{after: 50 * time.Millisecond, err: transientErr},
+			hedgeStep{after: 50 * time.Millisecond, err: transientErr}, // if it starts, cancelled at once
+			hedgeStep{after: 50 * time.Millisecond, v: 3},
+			hedgeStep{after: 50 * time.Millisecond, v: 4},
+		)
+		synctest.Wait()
+		before := bubbleGoroutines()
+		v, err := retry.DoHedged(t.Context(), op.do, retry.Hedge(50*time.Millisecond, 2), retry.Backoff(backoff.Constant(0)),
+			retry.MaxAttempts(4))
+		if err != nil || (v != 3 && v != 4) {
+			t.Errorf("DoHedged() = %v, %v; want 3 or 4, nil", v, err)
+		}
+		synctest.Wait()
+		if after := bubbleGoroutines(); after != before {
+			t.Errorf("%d goroutines in the bubble after DoHedged returned; want %d, as before", after, before)
 		}
 	})
 }
