@@ -12,7 +12,7 @@ import (
 // call cancels the first and waits for it before it returns. A delay of 0
 // sends both attempts at once; a service would hedge at about its 95th
 // percentile of latency.
-func ExampleHedge() {
+func ExampleDoHedged() {
 	var calls atomic.Int32
 	get := func(ctx context.Context) (string, error) {
 		if calls.Add(1) == 1 {
