@@ -314,12 +314,12 @@ type hedgeNote struct {
 	now     instant
 }
 
-// round is the state of the rounds of one call of DoHedged. It is not
-// pooled across calls: its timer belongs to the synctest bubble, if any,
-// of the call that made it. The caller's
-// goroutine owns it, but from the moment the timer fires to the moment
-// the coordinator closes over, when the coordinator does; mu guards the
-// handover, and the timer's bookkeeping.
+// round is the state of the rounds of one call of DoHedged. The caller's
+// goroutine owns it, but from the moment the timer fires to the moment the
+// coordinator closes over, when the coordinator does; mu guards the
+// handover, and the timer's bookkeeping. Rounds are not pooled across
+// calls: a timer belongs to the synctest bubble, if any, of the call that
+// made it, and would not fire in another.
 type round struct {
 	// Set by the caller before each round.
 	ctx         context.Context // the caller's: no hedge starts once it is done
@@ -349,7 +349,7 @@ type round struct {
 	results   chan finish // one per attempt in flight: never blocks one
 	over      chan struct{}
 	atts      []raced
-	atts2     [2]raced                 // atts\'s array while two suffice
+	atts2     [2]raced                 // atts's array while two suffice
 	counts    [classify.NumClasses]int // failures the round counted, but the one that decided it
 	cancelled int                      // attempts the round cancelled once decided
 	first     finish                   // how the first attempt ended

@@ -325,15 +325,16 @@ func TestHedgePanicIsRaisedOnTheCallerOnceTheOthersReturned(t *testing.T) {
 	tests := []struct {
 		name  string
 		steps []hedgeStep
+		at    time.Duration // when the other attempt returns
 	}{
 		{"in a hedge", []hedgeStep{
 			{after: 200 * time.Millisecond, v: 1, stubborn: true},
 			{after: 10 * time.Millisecond, panics: true},
-		}},
+		}, 200 * time.Millisecond},
 		{"in the first attempt", []hedgeStep{
 			{after: 60 * time.Millisecond, panics: true},
 			{after: 200 * time.Millisecond, v: 2, stubborn: true},
-		}},
+		}, 250 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,8 +346,8 @@ func TestHedgePanicIsRaisedOnTheCallerOnceTheOthersReturned(t *testing.T) {
 				if p != errPanic {
 					t.Errorf("DoHedged panicked with %v; want %v", p, errPanic)
 				}
-				if at := time.Since(op.start); at != 250*time.Millisecond && at != 200*time.Millisecond {
-					t.Errorf("DoHedged panicked at %v; want once the other attempt returned", at)
+				if at := time.Since(op.start); at != tt.at {
+					t.Errorf("DoHedged panicked at %v; want %v, once the other attempt returned", at, tt.at)
 				}
 				synctest.Wait()
 				if after := bubbleGoroutines(); after != before {
