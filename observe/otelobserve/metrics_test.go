@@ -324,12 +324,8 @@ func TestNewMetricsFailsWithItsProvider(t *testing.T) {
 
 func TestMetricsTakesEveryKind(t *testing.T) {
 	m, _ := newMetrics(t)
-	// The hedging events (retry.DoHedged) have no metrics yet: they are
-	// not taken, as package observe's doc says of kinds a subscriber does
-	// not know.
-	want := observe.All &^ observe.SetOf(observe.KindHedgeStarted, observe.KindHedgeWon, observe.KindHedgeCancelled)
-	if got := observe.KindsOf(m); got != want {
-		t.Errorf("KindsOf(Metrics) = %v; want %v", got, want)
+	if got := observe.KindsOf(m); got != observe.All {
+		t.Errorf("KindsOf(Metrics) = %v; want %v", got, observe.All)
 	}
 	if got, want := m.String(), "otelobserve.Metrics"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)

@@ -87,8 +87,7 @@ func TestSpanEventsWithoutASpan(t *testing.T) {
 
 func TestSpanEventsTakesEveryKindOfACall(t *testing.T) {
 	var s otelobserve.SpanEvents
-	if got, want := observe.KindsOf(s), observe.All&^observe.SetOf(observe.KindBreakerStateChange,
-		observe.KindHedgeStarted, observe.KindHedgeWon, observe.KindHedgeCancelled); got != want {
+	if got, want := observe.KindsOf(s), observe.All&^observe.SetOf(observe.KindBreakerStateChange); got != want {
 		t.Errorf("KindsOf(SpanEvents) = %v; want %v", got, want)
 	}
 	if got, want := s.String(), "otelobserve.SpanEvents"; got != want {

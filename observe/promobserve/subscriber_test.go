@@ -324,12 +324,8 @@ func TestNewUsesTheDefaultRegistererForNil(t *testing.T) {
 
 func TestSubscriberTakesEveryKind(t *testing.T) {
 	s, _ := newSubscriber(t)
-	// The hedging events (retry.DoHedged) have no metrics yet: they are
-	// not taken, as package observe's doc says of kinds a subscriber does
-	// not know.
-	want := observe.All &^ observe.SetOf(observe.KindHedgeStarted, observe.KindHedgeWon, observe.KindHedgeCancelled)
-	if got := observe.KindsOf(s); got != want {
-		t.Errorf("KindsOf(Subscriber) = %v; want %v", got, want)
+	if got := observe.KindsOf(s); got != observe.All {
+		t.Errorf("KindsOf(Subscriber) = %v; want %v", got, observe.All)
 	}
 	if got, want := s.String(), "promobserve.Subscriber"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
