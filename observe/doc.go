@@ -10,7 +10,8 @@
 // [MaxClassAttemptsExceeded], [DeadlineExceeded], [BudgetExhausted] and
 // [Cancelled]; [BreakerRejected] when an open circuit breaker refused an
 // attempt, and [BreakerStateChange], which a breaker (package retry/breaker)
-// sends to its own subscribers when it opens, half-opens or closes. Every
+// sends to its own subscribers when it opens, half-opens or closes; and,
+// for a hedged call, [HedgeStarted], [HedgeWon] and [HedgeCancelled]. Every
 // event carries the operation's name (set with retry.Name), the attempt
 // number and the time elapsed since the call began; the class and error of
 // the failed attempt, the delay of a wait and the cause of a cancellation

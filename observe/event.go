@@ -9,7 +9,8 @@ import (
 // An Event is something the retry loop did: one of Success, Retry,
 // PermanentFailure, MaxAttemptsExceeded, MaxUnknownAttemptsExceeded,
 // MaxClassAttemptsExceeded, DeadlineExceeded, BudgetExhausted, Cancelled and
-// BreakerRejected; or something a circuit breaker did: BreakerStateChange. The set is
+// BreakerRejected, HedgeStarted, HedgeWon and HedgeCancelled; or something a
+// circuit breaker did: BreakerStateChange. The set is
 // sealed: only this package defines events. Handle them with a type switch;
 // event types may be added, so keep a default case.
 //

@@ -35,6 +35,9 @@ func events() []observe.Event {
 		observe.BudgetExhausted{Operation: "users.get", Attempt: 1, Class: classify.ServerError, Err: errReset, Delay: 300 * time.Millisecond, Elapsed: 20 * time.Millisecond},
 		observe.BreakerStateChange{Breaker: "users", From: observe.BreakerClosed, To: observe.BreakerOpen, Reason: observe.BreakerFailureRatio, Until: breakerUntil, Break: 5 * time.Second, Failures: 12, Calls: 20},
 		observe.BreakerRejected{Operation: "users.get", Attempt: 1, Breaker: "users", Until: breakerUntil, Wait: 2 * time.Second, Elapsed: 30 * time.Millisecond},
+		observe.HedgeStarted{Operation: "users.get", Attempt: 2, InFlight: 2, Elapsed: 50 * time.Millisecond},
+		observe.HedgeWon{Operation: "users.get", Attempt: 2, Hedge: true, Elapsed: 60 * time.Millisecond},
+		observe.HedgeCancelled{Operation: "users.get", Attempt: 2, Losers: 1, Elapsed: 60 * time.Millisecond},
 	}
 }
 
@@ -54,6 +57,9 @@ func TestEventKind(t *testing.T) {
 		{observe.BudgetExhausted{}, observe.KindBudgetExhausted},
 		{observe.BreakerStateChange{}, observe.KindBreakerStateChange},
 		{observe.BreakerRejected{}, observe.KindBreakerRejected},
+		{observe.HedgeStarted{}, observe.KindHedgeStarted},
+		{observe.HedgeWon{}, observe.KindHedgeWon},
+		{observe.HedgeCancelled{}, observe.KindHedgeCancelled},
 	}
 	var seen observe.Set
 	for _, tt := range tests {
@@ -92,6 +98,9 @@ func TestInfoOf(t *testing.T) {
 		{Operation: "users.get", Attempt: 1, Elapsed: 20 * time.Millisecond, Failed: true, Class: classify.ServerError, Err: errReset, Delay: 300 * time.Millisecond},
 		{}, // a BreakerStateChange belongs to no call
 		{Operation: "users.get", Attempt: 1, Elapsed: 30 * time.Millisecond, Delay: 2 * time.Second},
+		{Operation: "users.get", Attempt: 2, Elapsed: 50 * time.Millisecond},
+		{Operation: "users.get", Attempt: 2, Elapsed: 60 * time.Millisecond},
+		{Operation: "users.get", Attempt: 2, Elapsed: 60 * time.Millisecond},
 	}
 	var got []observe.Info
 	for _, e := range events() {

@@ -23,8 +23,11 @@ const (
 	KindBudgetExhausted
 	KindBreakerStateChange
 	KindBreakerRejected
+	KindHedgeStarted
+	KindHedgeWon
+	KindHedgeCancelled
 
-	numKinds = int(KindBreakerRejected) + 1
+	numKinds = int(KindHedgeCancelled) + 1
 )
 
 var kindNames = [numKinds]string{
@@ -39,6 +42,9 @@ var kindNames = [numKinds]string{
 	KindBudgetExhausted:            "budget_exhausted",
 	KindBreakerStateChange:         "breaker_state_change",
 	KindBreakerRejected:            "breaker_rejected",
+	KindHedgeStarted:               "hedge_started",
+	KindHedgeWon:                   "hedge_won",
+	KindHedgeCancelled:             "hedge_cancelled",
 }
 
 // String returns the kind's label in snake case, such as "retry" or

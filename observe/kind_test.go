@@ -21,6 +21,9 @@ var kinds = []observe.Kind{
 	observe.KindBudgetExhausted,
 	observe.KindBreakerStateChange,
 	observe.KindBreakerRejected,
+	observe.KindHedgeStarted,
+	observe.KindHedgeWon,
+	observe.KindHedgeCancelled,
 }
 
 func TestKindString(t *testing.T) {
@@ -39,8 +42,11 @@ func TestKindString(t *testing.T) {
 		{observe.KindBudgetExhausted, "budget_exhausted"},
 		{observe.KindBreakerStateChange, "breaker_state_change"},
 		{observe.KindBreakerRejected, "breaker_rejected"},
+		{observe.KindHedgeStarted, "hedge_started"},
+		{observe.KindHedgeWon, "hedge_won"},
+		{observe.KindHedgeCancelled, "hedge_cancelled"},
 		{0, "Kind(0)"},
-		{observe.KindBreakerRejected + 1, "Kind(12)"},
+		{observe.KindHedgeCancelled + 1, "Kind(15)"},
 		{math.MaxUint8, "Kind(255)"},
 	}
 	for _, tt := range tests {
@@ -60,7 +66,7 @@ func TestAllHasEveryKindAndNothingElse(t *testing.T) {
 	}
 	for k := range math.MaxUint8 + 1 {
 		k := observe.Kind(k)
-		isKind := k >= observe.KindSuccess && k <= observe.KindBreakerRejected
+		isKind := k >= observe.KindSuccess && k <= observe.KindHedgeCancelled
 		if got := observe.All.Has(k); got != isKind {
 			t.Errorf("All.Has(%v) = %v; want %v", k, got, isKind)
 		}
@@ -78,7 +84,7 @@ func TestSetOf(t *testing.T) {
 		{"several kinds", []observe.Kind{observe.KindCancelled, observe.KindSuccess}, []observe.Kind{observe.KindSuccess, observe.KindCancelled}},
 		{"duplicates count once", []observe.Kind{observe.KindRetry, observe.KindRetry}, []observe.Kind{observe.KindRetry}},
 		{"every kind is All", kinds, kinds},
-		{"values that are not kinds are left out", []observe.Kind{0, observe.KindBreakerRejected + 1, 31, 32, math.MaxUint8, observe.KindRetry}, []observe.Kind{observe.KindRetry}},
+		{"values that are not kinds are left out", []observe.Kind{0, observe.KindHedgeCancelled + 1, 31, 32, math.MaxUint8, observe.KindRetry}, []observe.Kind{observe.KindRetry}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +122,7 @@ func TestSetString(t *testing.T) {
 		{0, "0"},
 		{observe.SetOf(observe.KindRetry), "retry"},
 		{observe.SetOf(observe.KindCancelled, observe.KindSuccess), "success|cancelled"},
-		{observe.All, "success|retry|permanent_failure|max_attempts_exceeded|max_unknown_attempts_exceeded|max_class_attempts_exceeded|deadline_exceeded|cancelled|budget_exhausted|breaker_state_change|breaker_rejected"},
+		{observe.All, "success|retry|permanent_failure|max_attempts_exceeded|max_unknown_attempts_exceeded|max_class_attempts_exceeded|deadline_exceeded|cancelled|budget_exhausted|breaker_state_change|breaker_rejected|hedge_started|hedge_won|hedge_cancelled"},
 		{observe.Set(1<<0 | 1<<2 | 1<<31), "Kind(0)|retry|Kind(31)"},
 	}
 	for _, tt := range tests {

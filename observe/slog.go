@@ -16,12 +16,14 @@ import (
 //
 // A BreakerRejected has op, attempt, breaker (the breaker's name), wait
 // and elapsed; a BreakerStateChange has breaker, from, to and reason, and,
-// when it opens, until and break.
+// when it opens, until and break. A HedgeStarted has op, attempt,
+// in_flight and elapsed; a HedgeWon op, attempt, hedge and elapsed; a
+// HedgeCancelled op, attempt, losers and elapsed.
 //
 // Levels: Success is Debug, Retry is Info, and the events that end a call in
 // failure are Warn. A BreakerRejected is Debug, as there is one per refused
 // attempt; a BreakerStateChange is Warn when the breaker opens, Info
-// otherwise. Nothing is built for a level the logger does not enable.
+// otherwise. The hedging events are Debug. Nothing is built for a level the logger does not enable.
 // A nil logger means slog.Default(), looked up at each event.
 //
 // To add attributes to every record, such as the dependency's name, pass
@@ -51,6 +53,10 @@ const (
 	keyReason  = "reason"
 	keyUntil   = "until"
 	keyBreak   = "break"
+
+	keyInFlight = "in_flight"
+	keyHedge    = "hedge"
+	keyLosers   = "losers"
 )
 
 // String returns "observe.Slog(…)".
@@ -63,7 +69,7 @@ func (s slogSubscriber) Handle(ctx context.Context, e Event) {
 	}
 	level := slog.LevelWarn
 	switch e := e.(type) {
-	case Success, BreakerRejected:
+	case Success, BreakerRejected, HedgeStarted, HedgeWon, HedgeCancelled:
 		level = slog.LevelDebug
 	case Retry:
 		level = slog.LevelInfo
@@ -89,6 +95,12 @@ func attrs(e Event) []slog.Attr {
 		return as
 	case BreakerRejected:
 		return []slog.Attr{slog.String(keyOp, e.Operation), slog.Int(keyAttempt, e.Attempt), slog.String(keyBreaker, e.Breaker), slog.Duration(keyWait, e.Wait), slog.Duration(keyElapsed, e.Elapsed)}
+	case HedgeStarted:
+		return []slog.Attr{slog.String(keyOp, e.Operation), slog.Int(keyAttempt, e.Attempt), slog.Int(keyInFlight, e.InFlight), slog.Duration(keyElapsed, e.Elapsed)}
+	case HedgeWon:
+		return []slog.Attr{slog.String(keyOp, e.Operation), slog.Int(keyAttempt, e.Attempt), slog.Bool(keyHedge, e.Hedge), slog.Duration(keyElapsed, e.Elapsed)}
+	case HedgeCancelled:
+		return []slog.Attr{slog.String(keyOp, e.Operation), slog.Int(keyAttempt, e.Attempt), slog.Int(keyLosers, e.Losers), slog.Duration(keyElapsed, e.Elapsed)}
 	}
 	f := InfoOf(e)
 	as := make([]slog.Attr, 0, 8)

@@ -54,6 +54,9 @@ func TestSlogWritesEveryKind(t *testing.T) {
 		`level=WARN msg=budget_exhausted op=users.get attempt=1 class=ServerError err="connection reset" delay=300ms elapsed=20ms`,
 		`level=WARN msg=breaker_state_change breaker=users from=closed to=open reason=failure_ratio until=2026-12-07T00:00:05.000Z break=5s`,
 		`level=DEBUG msg=breaker_rejected op=users.get attempt=1 breaker=users wait=2s elapsed=30ms`,
+		`level=DEBUG msg=hedge_started op=users.get attempt=2 in_flight=2 elapsed=50ms`,
+		`level=DEBUG msg=hedge_won op=users.get attempt=2 hedge=true elapsed=60ms`,
+		`level=DEBUG msg=hedge_cancelled op=users.get attempt=2 losers=1 elapsed=60ms`,
 	}
 	if diff := cmp.Diff(want, lines(&buf)); diff != "" {
 		t.Errorf("Slog output (-want +got):\n%s", diff)
@@ -132,7 +135,7 @@ func TestSlogLevels(t *testing.T) {
 		level slog.Level
 		want  []string // messages written
 	}{
-		{slog.LevelDebug, append(append([]string{"success", "retry"}, failures...), "breaker_state_change", "breaker_rejected")},
+		{slog.LevelDebug, append(append([]string{"success", "retry"}, failures...), "breaker_state_change", "breaker_rejected", "hedge_started", "hedge_won", "hedge_cancelled")},
 		{slog.LevelInfo, append(append([]string{"retry"}, failures...), "breaker_state_change")},
 		{slog.LevelWarn, append(failures, "breaker_state_change")}, // it opens
 		{slog.LevelError, nil},

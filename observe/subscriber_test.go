@@ -276,6 +276,9 @@ func TestMultiNested(t *testing.T) {
 		"before budget_exhausted",
 		"before breaker_state_change",
 		"before breaker_rejected",
+		"before hedge_started",
+		"before hedge_won",
+		"before hedge_cancelled",
 	}
 	if diff := cmp.Diff(wantLog, log); diff != "" {
 		t.Errorf("nested Multi called (-want +got):\n%s", diff)

@@ -79,9 +79,15 @@ func Options(opts ...Option) Option {
 			if o.result != nil {
 				b.result = o.result
 			}
+			if o.release != nil {
+				b.release = o.release
+			}
 		case resulter:
 			b.opts = append(b.opts, o)
 			b.result = o
+		case releaser:
+			b.opts = append(b.opts, o)
+			b.release = o
 		default:
 			b.opts = append(b.opts, o)
 		}
@@ -100,7 +106,8 @@ type bundle struct {
 	cfg  config   // defaults with opts applied
 	self *bundle  // the bundle itself: see the note on escapes in applyOne
 
-	result resulter // the last result classifier among opts, for Do (result.go)
+	result  resulter // the last result classifier among opts, for Do (result.go)
+	release releaser // the last HedgeRelease among opts, for DoHedged (hedge.go)
 }
 
 // apply applies the bundle's members to c, after whatever c holds.
@@ -228,9 +235,13 @@ func applyOne(c *config, i int, o Option) {
 		o.apply(c)
 	case unlayered:
 		o.apply(c)
+	case hedge: // hedge.go
+		o.apply(c)
 	case resulter: // result.go: generic, so matched by what every T's is,
 		// last, so that no other option pays for the interface's check
 		c.results = true // checked by Do, which alone knows T (resultOf)
+	case releaser: // generic, as resulter
+		c.releases = true // checked by DoHedged (releaseOf)
 	case nil:
 		c.fail("", "option "+strconv.Itoa(i)+" is nil")
 	default:

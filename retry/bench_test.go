@@ -47,6 +47,16 @@ func BenchmarkDo(b *testing.B) {
 			retry.Do(ctx, ok, deadline)
 		}
 	})
+	// A hedged call whose first attempt answers before the delay: what
+	// hedging costs a call that does not need it, over SuccessBundle, the
+	// same op and options without Hedge.
+	hedged := retry.Options(retry.Backoff(backoff.Constant(0)), retry.Hedge(time.Second, 2))
+	b.Run("HedgeNotFired", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			retry.DoHedged(ctx, ok, hedged)
+		}
+	})
 	b.Run("Retry3", func(b *testing.B) {
 		op := failTimes(2, transient)
 		b.ReportAllocs()

@@ -44,6 +44,9 @@ type config struct {
 	clock          hook.Clock       // nil: the real one
 	unlayered      bool             // the call does not tell the loop around it that it gave up
 	results        bool             // a result classifier is among the options (result.go)
+	hedgeDelay     time.Duration    // Hedge (hedge.go)
+	hedgeMax       int              // 0: no hedging
+	releases       bool             // a HedgeRelease is among the options (hedge.go)
 	err            error            // the first invalid option
 }
 

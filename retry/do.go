@@ -63,7 +63,7 @@ func Do[T any](ctx context.Context, op func(context.Context) (T, error), opts ..
 			return rejection(c)
 		}
 		return nil
-	})
+	}, nil)
 	switch {
 	case err == nil:
 		return v, nil
@@ -79,7 +79,7 @@ func Run(ctx context.Context, op func(context.Context) error, opts ...Option) er
 	if op == nil {
 		return errNilOp("Run")
 	}
-	return loop(ctx, opts, nil, op)
+	return loop(ctx, opts, nil, op, nil)
 }
 
 func errNilOp(fn string) error {

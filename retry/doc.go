@@ -139,6 +139,20 @@
 // Do until it returns, past any deadline. No goroutine is left behind for
 // it, and no attempt starts after the deadline.
 //
+// # Hedging
+//
+// A call that is merely slow is not helped by retries. [DoHedged] with
+// [Hedge] starts another attempt when those in flight have not answered
+// after a delay, takes the first success, cancels the others and waits for
+// each before it returns, handing a loser's value to [HedgeRelease]. Hedges
+// are attempts: MaxAttempts counts them, the Budget pays for them and the
+// Breaker is asked before each, and a refusal starts no hedge and cancels
+// nothing in flight. Hedging has an entry point of its own because it runs
+// op on other goroutines, which moves op, and what it captures, to the
+// heap; Do and Run, which never do, refuse Hedge with ErrInvalidOption.
+// Each round's first attempt runs on the caller's goroutine, and a round
+// that needs no hedge starts no goroutine.
+//
 // # Events
 //
 // [Subscribe] adds observe.Subscribers that receive typed events (Retry,

@@ -16,24 +16,31 @@ import (
 // copy serves every result type. If opts hold a result classifier, the
 // loop calls results, Do's, before the first attempt: Do then finds the
 // classifier and says whether it suits its T (result.go). Run has none.
-func loop(ctx context.Context, opts []Option, results func() error, op func(context.Context) error) error {
+// h is DoHedged's, nil for Do and Run (hedge.go).
+func loop(ctx context.Context, opts []Option, results func() error, op func(context.Context) error, h hedger) error {
 	if ctx == nil {
 		return &optionError{reason: "context is nil (pass context.Background() or context.TODO())"}
 	}
 	if cfg := resolved(opts); cfg != nil {
-		return start(ctx, cfg, results, op)
+		return start(ctx, cfg, results, op, h)
 	}
 	// Only calls with options of their own pay for a configuration of
 	// their own, on the stack.
 	var scratch config
 	resolve(opts, &scratch)
-	return start(ctx, &scratch, results, op)
+	return start(ctx, &scratch, results, op, h)
 }
 
 // start runs the loop with cfg.
-func start(ctx context.Context, cfg *config, results func() error, op func(context.Context) error) error {
+func start(ctx context.Context, cfg *config, results func() error, op func(context.Context) error, h hedger) error {
 	if cfg.err != nil {
 		return cfg.err
+	}
+	if h == nil && (cfg.hedgeMax > 0 || cfg.releases) {
+		if cfg.hedgeMax > 0 {
+			return errNotHedged
+		}
+		return errRelease
 	}
 	if cfg.results {
 		if results == nil {
@@ -84,7 +91,7 @@ func start(ctx context.Context, cfg *config, results func() error, op func(conte
 	// The layer escapes, to the operation: it stays out of r, which would
 	// go along with it.
 	layer := &layerCtx{Context: ctx}
-	err := r.loop(ctx, layer, op, &permit)
+	err := r.loop(ctx, layer, op, &permit, h)
 	if err != nil && !cfg.unlayered {
 		tellParent(parent, err, r.attempt, layer.gaveUp.Load())
 	}
@@ -120,7 +127,7 @@ func (c *callClock) stop() {
 
 // loop runs the attempts, each with layer for its context, until one
 // succeeds or the call gives up.
-func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error, permit *breaker.Permit) error {
+func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error, permit *breaker.Permit, h hedger) error {
 	var f failure // the last attempt's
 	for {
 		if r.cfg.breaker != nil {
@@ -129,9 +136,15 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 			}
 		}
 		r.attempt++
-		err, timedOut := r.call(layer, op)
+		var err error
+		var timedOut, reported bool
+		if h != nil {
+			timedOut, reported, err = r.race(ctx, layer, h, permit)
+		} else {
+			err, timedOut = r.call(layer, op)
+		}
 		if err == nil {
-			if r.cfg.breaker != nil {
+			if r.cfg.breaker != nil && !reported {
 				report(ctx, permit, nil, 0)
 			}
 			return r.succeed(ctx)
@@ -139,7 +152,7 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		var end ending
 		var stop bool
 		f, end, stop = r.judge(ctx, err, timedOut, layer.gaveUp.Load())
-		if r.cfg.breaker != nil {
+		if r.cfg.breaker != nil && !reported {
 			report(ctx, permit, err, r.healthClass(err, f.class))
 		}
 		if stop {
@@ -229,12 +242,17 @@ func (r *run) judge(ctx context.Context, err error, timedOut, gaveUp bool) (f fa
 // call runs one attempt. timedOut reports that the attempt's own context
 // (of AttemptTimeout) expired while the caller's did not.
 func (r *run) call(ctx context.Context, op func(context.Context) error) (err error, timedOut bool) {
-	if r.cfg.attemptTimeout == 0 {
+	return callWith(ctx, op, r.cfg.attemptTimeout)
+}
+
+// callWith runs op with ctx, and with timeout if it is not 0, as call does.
+func callWith(ctx context.Context, op func(context.Context) error, timeout time.Duration) (err error, timedOut bool) {
+	if timeout == 0 {
 		return op(ctx), false
 	}
 	// ctx ends at the time of Deadline, if there is one, and so does the
 	// attempt's context. MaxRetryTime ends no running attempt.
-	actx, cancel := context.WithTimeout(ctx, r.cfg.attemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel() // also when op panics
 	err = op(actx)
 	return err, err != nil && actx.Err() != nil && ctx.Err() == nil

@@ -33,6 +33,7 @@
 //	reflexio.breaker.state          Int64Gauge           {state}       breaker.name
 //	reflexio.breaker.transitions    Int64Counter         {transition}  breaker.name, breaker.state, breaker.reason
 //	reflexio.breaker.rejections     Int64Counter         {attempt}     operation, breaker.name
+//	reflexio.retry.hedges           Int64Counter         {attempt}     operation, hedge.event
 //
 // What each one counts, in the terms of package observe, where every call
 // ends with exactly one event, Success or the event that tells why it
@@ -61,6 +62,12 @@
 //     ([BreakerReasonKey], observe.BreakerReason's String).
 //   - breaker.rejections: 1 for each attempt that an open breaker refused
 //     (each observe.BreakerRejected), with the call's operation.
+//   - hedges: for the calls of retry.DoHedged, 1 for each hedge started
+//     ([HedgeEventKey] hedge_started), 1 for each round that a hedge won
+//     rather than the round's first attempt (hedge_won), and the attempts
+//     cancelled as losers (hedge_cancelled, each observe.HedgeCancelled's
+//     Losers). Hedges are attempts: attempts counts them too. Its
+//     attribute set is made for each hedging event, which allocates.
 //
 // The breaker metrics need the Metrics in the breaker's own
 // Config.Subscribers, for its changes of state, and in the calls'
@@ -110,8 +117,10 @@
 // the end of a retried call (reflexio.success, reflexio.max_attempts_exceeded,
 // …), with the attempt's number, class, error and delay, and for each
 // attempt that an open circuit breaker refused (reflexio.breaker_rejected,
-// with the breaker's name and the wait). A call that succeeds at its first
-// attempt adds nothing.
+// with the breaker's name and the wait), and for what the hedges of a call
+// of retry.DoHedged did (reflexio.hedge_started, reflexio.hedge_won,
+// reflexio.hedge_cancelled, with the attempt's number). A call that
+// succeeds at its first attempt adds nothing.
 //
 // Events on the caller's span, rather than a span per attempt, because a
 // subscriber hears of an attempt only once it has ended, and cannot pass a

@@ -30,6 +30,8 @@ const (
 	MetricBreakerState       = "reflexio.breaker.state"
 	MetricBreakerTransitions = "reflexio.breaker.transitions"
 	MetricBreakerRejections  = "reflexio.breaker.rejections"
+
+	MetricHedges = "reflexio.retry.hedges"
 )
 
 // The attribute keys of the metrics and span events, besides
@@ -55,6 +57,11 @@ const (
 	// BreakerReasonKey is why a circuit breaker changed state, such as
 	// "failure_ratio" (observe.BreakerReason's String).
 	BreakerReasonKey = attribute.Key("reflexio.breaker.reason")
+
+	// HedgeEventKey is what the hedges of a hedged call did:
+	// "hedge_started", "hedge_won" or "hedge_cancelled" (observe.Kind's
+	// String).
+	HedgeEventKey = attribute.Key("reflexio.hedge.event")
 )
 
 // buckets are the explicit bucket boundaries, in seconds, that Metrics
@@ -71,8 +78,9 @@ const maxCached = 1024
 // Metrics is a Subscriber that records what the retry calls it observes did
 // as OpenTelemetry metrics: the calls by outcome, their attempts and
 // durations, the delays of their retries, the retries that a budget
-// refused, and the state, changes of state and refusals of circuit
-// breakers. The package documentation defines each metric.
+// refused, the state, changes of state and refusals of circuit breakers,
+// and the hedges of hedged calls. The package documentation defines each
+// metric.
 //
 // Make one with NewMetrics, for a MeterProvider, and subscribe it to every
 // call it should count: retry.Subscribe(m), alone or in a bundle; and to
@@ -90,6 +98,8 @@ type Metrics struct {
 	breakerState       metric.Int64Gauge
 	breakerTransitions metric.Int64Counter
 	breakerRejections  metric.Int64Counter
+
+	hedges metric.Int64Counter
 
 	sets   sync.Map // setKey → *options
 	cached atomic.Int64
@@ -156,6 +166,12 @@ func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
 	); err != nil {
 		return nil, instrumentError(MetricBreakerRejections, err)
 	}
+	if m.hedges, err = meter.Int64Counter(MetricHedges,
+		metric.WithUnit("{attempt}"),
+		metric.WithDescription("Hedges of hedged calls: started, rounds a hedge won, attempts cancelled as losers."),
+	); err != nil {
+		return nil, instrumentError(MetricHedges, err)
+	}
 	return m, nil
 }
 
@@ -188,6 +204,17 @@ func (m *Metrics) Handle(ctx context.Context, e observe.Event) {
 	case observe.BreakerRejected:
 		m.breakerRejections.Add(ctx, 1, m.rejectionOptions(e).add...)
 		return
+	case observe.HedgeStarted:
+		m.hedge(ctx, f, k, 1)
+		return
+	case observe.HedgeWon:
+		if e.Hedge {
+			m.hedge(ctx, f, k, 1)
+		}
+		return
+	case observe.HedgeCancelled:
+		m.hedge(ctx, f, k, int64(e.Losers))
+		return
 	}
 	// Every other event ends a call.
 	o := m.options(f, k)
@@ -197,6 +224,16 @@ func (m *Metrics) Handle(ctx context.Context, e observe.Event) {
 	if k == observe.KindBudgetExhausted {
 		m.refusals.Add(ctx, 1, m.options(f, 0).add...)
 	}
+}
+
+// hedge adds n to the hedges of kind k, of f's operation. Its attribute
+// set is made each time, which allocates.
+func (m *Metrics) hedge(ctx context.Context, f observe.Info, k observe.Kind, n int64) {
+	kvs := []attribute.KeyValue{HedgeEventKey.String(k.String())}
+	if f.Operation != "" {
+		kvs = append(kvs, OperationKey.String(f.Operation))
+	}
+	m.hedges.Add(ctx, n, metric.WithAttributeSet(attribute.NewSet(kvs...)))
 }
 
 // Kinds returns every kind of event: each one that ends a call counts the

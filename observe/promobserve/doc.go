@@ -25,6 +25,7 @@
 //	reflexio_breaker_state                 gauge      breaker
 //	reflexio_breaker_transitions_total     counter    breaker, to, reason
 //	reflexio_breaker_rejections_total      counter    operation, breaker
+//	reflexio_retry_hedges_total            counter    operation, event
 //
 // What each one counts, in the terms of package observe, where every call
 // ends with exactly one event, Success or the event that tells why it
@@ -53,6 +54,12 @@
 //     as failure_ratio or retry_after).
 //   - breaker_rejections: 1 for each attempt that an open breaker refused
 //     (each observe.BreakerRejected), with the operation of the call.
+//   - hedges: for the calls of retry.DoHedged, 1 for each hedge started
+//     (event hedge_started), 1 for each round that a hedge won rather than
+//     the round's first attempt (hedge_won), and the attempts cancelled as
+//     losers (hedge_cancelled, each observe.HedgeCancelled's Losers).
+//     Hedges are attempts: attempts counts them too. A series is looked up
+//     for each hedging event, which allocates.
 //
 // The breaker metrics need the Subscriber in the breaker's own
 // Config.Subscribers, for its changes of state, and in the calls'

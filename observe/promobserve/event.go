@@ -18,6 +18,9 @@ var kinds = observe.SetOf(
 	observe.KindCancelled,
 	observe.KindBreakerStateChange,
 	observe.KindBreakerRejected,
+	observe.KindHedgeStarted,
+	observe.KindHedgeWon,
+	observe.KindHedgeCancelled,
 )
 
 // fieldsOf returns what the subscribers read from e, and false for a kind

@@ -23,6 +23,8 @@ const (
 	MetricBreakerState       = "reflexio_breaker_state"
 	MetricBreakerTransitions = "reflexio_breaker_transitions_total"
 	MetricBreakerRejections  = "reflexio_breaker_rejections_total"
+
+	MetricHedges = "reflexio_retry_hedges_total"
 )
 
 // The label names.
@@ -50,6 +52,10 @@ const (
 	// LabelReason is why a breaker changed state, such as "failure_ratio"
 	// (observe.BreakerReason's String).
 	LabelReason = "reason"
+
+	// LabelEvent is what the hedges of a hedged call did: "hedge_started",
+	// "hedge_won" or "hedge_cancelled" (observe.Kind's String).
+	LabelEvent = "event"
 )
 
 // defaultBuckets are the bucket boundaries of the two histograms, in
@@ -66,8 +72,9 @@ const maxCached = 1024
 // A Subscriber is an observe.Subscriber that records what the retry calls it
 // observes did as Prometheus metrics: the calls by outcome, their attempts
 // and durations, the delays of their retries, the retries that a
-// budget refused, and the state, changes of state and refusals of circuit
-// breakers. The package documentation defines each metric.
+// budget refused, the state, changes of state and refusals of circuit
+// breakers, and the hedges of hedged calls. The package documentation
+// defines each metric.
 //
 // Make one with New, which registers it, and subscribe it to every call it
 // should count: retry.Subscribe(s), alone or in a bundle; and to the
@@ -86,6 +93,8 @@ type Subscriber struct {
 	breakerState       *prometheus.GaugeVec
 	breakerTransitions *prometheus.CounterVec
 	breakerRejections  *prometheus.CounterVec
+
+	hedges *prometheus.CounterVec
 
 	series sync.Map // seriesKey → *series
 	cached atomic.Int64
@@ -153,6 +162,10 @@ func New(reg prometheus.Registerer, opts ...Option) (*Subscriber, error) {
 			Name: MetricBreakerRejections,
 			Help: "Attempts that an open circuit breaker refused.",
 		}, []string{LabelOperation, LabelBreaker}),
+		hedges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricHedges,
+			Help: "Hedges of hedged calls: started, rounds a hedge won, attempts cancelled as losers.",
+		}, []string{LabelOperation, LabelEvent}),
 	}
 	if err := reg.Register(s); err != nil {
 		return nil, fmt.Errorf("promobserve: %w", err)
@@ -178,6 +191,17 @@ func (s *Subscriber) Handle(_ context.Context, e observe.Event) {
 		return
 	case observe.BreakerRejected:
 		s.rejectionsOf(e).Inc()
+		return
+	case observe.HedgeStarted:
+		s.hedges.WithLabelValues(e.Operation, k.String()).Inc()
+		return
+	case observe.HedgeWon:
+		if e.Hedge {
+			s.hedges.WithLabelValues(e.Operation, k.String()).Inc()
+		}
+		return
+	case observe.HedgeCancelled:
+		s.hedges.WithLabelValues(e.Operation, k.String()).Add(float64(e.Losers))
 		return
 	}
 	// Every other event ends a call.
@@ -213,8 +237,8 @@ func (s *Subscriber) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func (s *Subscriber) collectors() [8]prometheus.Collector {
-	return [...]prometheus.Collector{s.calls, s.attempts, s.duration, s.delay, s.refusals, s.breakerState, s.breakerTransitions, s.breakerRejections}
+func (s *Subscriber) collectors() [9]prometheus.Collector {
+	return [...]prometheus.Collector{s.calls, s.attempts, s.duration, s.delay, s.refusals, s.breakerState, s.breakerTransitions, s.breakerRejections, s.hedges}
 }
 
 // seriesKey identifies the series that an event records to: its

@@ -1,0 +1,718 @@
+package retry
+
+import (
+	"context"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/observe"
+	"github.com/reflexio-go/reflexio/retry/breaker"
+)
+
+// This file is hedging: more than one attempt in flight at once, for
+// DoHedged only. Do and Run call op on the caller's goroutine alone, so
+// that the compiler keeps their op, and what it captures, on the caller's
+// stack; a call that may run op on other goroutines says so by its entry
+// point.
+//
+// A hedged call goes through the loop (loop.go) in rounds: each round is
+// what one attempt is to a call of Do. The round's first attempt runs on
+// the caller's goroutine, as Do's would, and a timer (time.AfterFunc, one
+// per call, reset for each round) waits for the hedge delay. When the
+// first attempt answers before the delay, the round is over: no goroutine
+// has started. When the delay passes first, the timer's goroutine becomes
+// the round's coordinator: it starts the hedges, each on a goroutine of its
+// own, takes the first success and cancels the others, and waits for every
+// attempt of the round, the caller's first included, before it ends the
+// round. The caller's goroutine, once its attempt has returned, waits for
+// that end. The round's outcome then goes through the loop as a single
+// attempt's would: judge, the endings, the wait before the next round.
+// The coordinator touches only the round (round), never the loop's state
+// (run), which stays on the caller's stack; it notes what it did, and the
+// caller sends the events once the round is over.
+
+// Hedge makes a call of DoHedged hedge: when the attempts in flight have
+// not answered after delay, it starts another, up to max attempts in
+// flight at once, the first included. The first attempt to succeed wins:
+// the others' contexts are cancelled, and DoHedged returns only once every
+// one of them has returned, passing the values they returned to the
+// function of HedgeRelease, if any. An attempt that fails Permanent ends
+// the call in the same way; one that fails in a way worth retrying starts
+// the next attempt at once, if the call may start one.
+//
+// Every hedge is an attempt: MaxAttempts counts it, a Budget pays for it as
+// for a retry, and a Breaker is asked before each. When the Budget or the
+// Breaker refuses, no hedge starts, and the attempts in flight go on. When
+// every attempt in flight has failed, the call waits as it would after one
+// failed attempt, and starts the next round.
+//
+// Do and Run, which run one attempt at a time, fail with ErrInvalidOption
+// when given Hedge, and call no op.
+//
+// delay must not be negative; max must be at least 2.
+//
+// Default: none; one attempt at a time.
+func Hedge(delay time.Duration, max int) Option { return hedge{delay: delay, max: max} }
+
+// hedge is Hedge's Option.
+type hedge struct {
+	delay time.Duration
+	max   int
+}
+
+func (o hedge) String() string {
+	return "Hedge(" + o.delay.String() + ", " + strconv.Itoa(o.max) + ")"
+}
+
+func (o hedge) apply(c *config) {
+	switch {
+	case o.delay < 0:
+		c.fail(o.String(), "delay must not be negative")
+	case o.max < 2:
+		c.fail(o.String(), "max must be at least 2: the first attempt and a hedge")
+	default:
+		c.hedgeDelay, c.hedgeMax = o.delay, o.max
+	}
+}
+
+// HedgeRelease gives DoHedged a function to release the value of an
+// attempt that lost a hedge race (see Hedge), such as closing a response's
+// body: f is called, on the caller's goroutine and before DoHedged
+// returns, with each value that an attempt returned with a nil error and
+// that DoHedged does not return.
+//
+// The function is typed: HedgeRelease(f) is for a DoHedged whose T is f's.
+// A call of DoHedged for another T, or of Do or Run, that gets it fails
+// with ErrInvalidOption before any attempt. The last HedgeRelease of a call
+// wins.
+//
+// Default: none; the losers' values are dropped.
+func HedgeRelease[T any](f func(v T)) Option { return releaseOption[T]{f: f} }
+
+// releaseOption is HedgeRelease's Option. It has two fields, so that it is
+// not pointer-shaped (see the note on escapes in applyOne).
+type releaseOption[T any] struct {
+	f func(T)
+	_ bool
+}
+
+// releaser is what every releaseOption is, whatever its T.
+type releaser interface {
+	Option
+	releaseType() string
+}
+
+func (o releaseOption[T]) String() string {
+	return "HedgeRelease[" + o.releaseType() + "](…)"
+}
+
+func (o releaseOption[T]) releaseType() string { return reflect.TypeFor[T]().String() }
+
+// apply records that the call releases values; DoHedged finds the function
+// (releaseOf).
+func (o releaseOption[T]) apply(c *config) { c.releases = true }
+
+// releaseOf returns the release function that opts give a call of DoHedged
+// for T, or nil, or an error if the last one is for another type or nil.
+// As resultOf, it calls no method of an option in opts, only reads them.
+func releaseOf[T any](opts []Option) (func(T), error) {
+	var (
+		f      func(T)
+		found  bool
+		bad    releaser // the last, if it does not suit T (in a bundle)
+		inline string   // the last, if it does not suit T (inline): its type
+	)
+	for _, o := range opts {
+		switch o := o.(type) {
+		case releaseOption[T]:
+			f, found, bad, inline = o.f, true, nil, ""
+		case *bundle:
+			if r := o.self.release; r != nil {
+				ro, ok := r.(releaseOption[T])
+				f, found, bad, inline = ro.f, ok, nil, ""
+				if !ok || ro.f == nil {
+					bad = r
+				}
+			}
+		case releaser:
+			f, found, bad = nil, false, nil
+			inline = strings.TrimSuffix(strings.TrimPrefix(reflect.TypeOf(o).String(), "retry.releaseOption["), "]")
+		}
+	}
+	want := reflect.TypeFor[T]().String()
+	switch {
+	case bad != nil && bad.releaseType() == want:
+		return nil, &optionError{option: bad.String(), reason: "func is nil"}
+	case bad != nil:
+		return nil, releaseError(bad.String(), bad.releaseType(), want)
+	case inline != "":
+		return nil, releaseError("HedgeRelease["+inline+"](…)", inline, want)
+	case found && f == nil:
+		return nil, &optionError{option: "HedgeRelease[" + want + "](…)", reason: "func is nil"}
+	}
+	return f, nil
+}
+
+// releaseError is the error of a HedgeRelease, printed as label, for values
+// of type have, given to a call of DoHedged for want.
+func releaseError(label, have, want string) error {
+	return &optionError{option: label, reason: "releases values of type " + have + ", but DoHedged returns " + want}
+}
+
+// The errors of a call of Do or Run given a hedging option.
+var (
+	errNotHedged = &optionError{option: "Hedge", reason: "Do and Run run one attempt at a time (use retry.DoHedged to hedge)"}
+	errRelease   = &optionError{option: "HedgeRelease", reason: "Do and Run release no value (use retry.DoHedged to hedge)"}
+)
+
+// DoHedged is Do for an operation that may run more than once at a time:
+// with Hedge among opts, it hedges (see Hedge); without, it is Do. op must
+// then be safe to call concurrently, and should be idempotent: a hedge is a
+// second request while the first may still be served.
+//
+// The first attempt of every round runs on the caller's goroutine; the
+// hedges, if the delay passes before it answers, on goroutines of their
+// own, and none outlives the call. A panic in op is raised on the caller's
+// goroutine once every other attempt has returned.
+//
+// The events of a round's hedges (observe.HedgeStarted, HedgeWon,
+// HedgeCancelled) are sent on the caller's goroutine once the round is
+// over, before the events of its outcome.
+//
+// Unlike Do, DoHedged lets op escape to the heap, and with it what op
+// captures: a call that does not hedge should use Do.
+func DoHedged[T any](ctx context.Context, op func(context.Context) (T, error), opts ...Option) (T, error) {
+	var zero T
+	if op == nil {
+		return zero, errNilOp("DoHedged")
+	}
+	classify, err := resultOf[T](opts)
+	if err != nil {
+		return zero, err
+	}
+	release, err := releaseOf[T](opts)
+	if err != nil {
+		return zero, err
+	}
+	s := &hedgeState[T]{op: op, classify: classify, release: release}
+	s.first.s = s
+	err = loop(ctx, opts, foundResults, nil, s)
+	switch {
+	case err == nil:
+		return s.v, nil
+	case s.rejected:
+		return s.last, err
+	}
+	return zero, err
+}
+
+// foundResults is DoHedged's answer to the loop's question about a result
+// classifier: DoHedged found it before the call (resultOf), as it pays for
+// a round anyway.
+func foundResults() error { return nil }
+
+// A hedger is how a call of DoHedged, whatever its T, takes part in the
+// loop: it gives the call's round, and makes the attempts.
+type hedger interface {
+	round() *round
+	// fork returns a new attempt, or the round's first, which is reused.
+	fork(first bool) hedgeAttempt
+}
+
+// A hedgeAttempt is one attempt of a round, which keeps its value.
+type hedgeAttempt interface {
+	call(ctx context.Context) error
+	keep()    // the call returns this attempt's outcome
+	release() // this attempt lost: release its value, if it returned one
+}
+
+// hedgeState is a call of DoHedged: its operation and its result. It lives
+// on the heap, with the round, as the hedges' goroutines hold it.
+type hedgeState[T any] struct {
+	rd       round
+	op       func(context.Context) (T, error)
+	classify func(T) (classify.Class, bool)
+	release  func(T)
+	first    hedgeCell[T] // the first attempt of each round
+
+	v        T    // the last attempt's value
+	last     T    // the last value rejected
+	rejected bool // there is one
+}
+
+func (s *hedgeState[T]) round() *round { return &s.rd }
+
+func (s *hedgeState[T]) fork(first bool) hedgeAttempt {
+	if first {
+		s.first = hedgeCell[T]{s: s}
+		return &s.first
+	}
+	return &hedgeCell[T]{s: s}
+}
+
+// hedgeCell is one attempt of a call of DoHedged.
+type hedgeCell[T any] struct {
+	s        *hedgeState[T]
+	v        T
+	ok       bool // op returned v with a nil error
+	rejected bool // a result classifier rejected v
+}
+
+func (c *hedgeCell[T]) call(ctx context.Context) error {
+	v, err := c.s.op(ctx)
+	c.v, c.ok = v, err == nil
+	if err != nil || c.s.classify == nil {
+		return err
+	}
+	if cl, reject := c.s.classify(v); reject {
+		c.rejected = true
+		return rejection(cl)
+	}
+	return nil
+}
+
+func (c *hedgeCell[T]) keep() {
+	c.s.v = c.v
+	if c.rejected {
+		c.s.last, c.s.rejected = c.v, true
+	}
+}
+
+func (c *hedgeCell[T]) release() {
+	if c.ok && c.s.release != nil {
+		c.s.release(c.v)
+	}
+}
+
+// finish is how an attempt of a round ended.
+type finish struct {
+	i        int // the attempt's index in the round
+	err      error
+	timedOut bool
+	panicked bool
+	panicVal any
+}
+
+// raced is an attempt of a round.
+type raced struct {
+	a      hedgeAttempt
+	cancel context.CancelFunc
+	permit breaker.Permit // the Breaker's word for a hedge (the first's is the loop's)
+	done   bool           // it has returned
+}
+
+// A hedgeNote is what the coordinator did, for an event that the caller
+// sends once the round is over.
+type hedgeNote struct {
+	kind    observe.Kind
+	attempt int // the call's attempt number of the hedge, or of the winner
+	n       int // HedgeStarted: attempts in flight; HedgeCancelled: losers
+	now     instant
+}
+
+// round is the state of the rounds of one call of DoHedged. The caller's
+// goroutine owns it, but from the moment the timer fires to the moment the
+// coordinator closes over, when the coordinator does; mu guards the
+// handover, and the timer's bookkeeping. Rounds are not pooled across
+// calls: a timer belongs to the synctest bubble, if any, of the call that
+// made it, and would not fire in another.
+type round struct {
+	// Set by the caller before each round.
+	ctx         context.Context // the caller's: no hedge starts once it is done
+	layer       *layerCtx
+	delay       time.Duration
+	max         int
+	timeout     time.Duration
+	maxAttempts int
+	budget      *Budget
+	breaker     *breaker.Breaker
+	classifier  classify.Classifier
+	kinds       observe.Set
+	clocked     bool // a hook.Clock is set: events read no real time
+	attempt     int  // attempts of the call started, as run.attempt
+	base        int  // the call's attempt number of the round's first
+	h           hedger
+
+	mu      sync.Mutex
+	timer   *time.Timer   // time.AfterFunc(delay, fire), made at the first round
+	pending bool          // the timer is armed and fire has not taken mu since
+	stale   int           // fires still to come of timers stopped too late: ignored
+	ack     chan struct{} // a stale fire has returned
+	fired   bool          // this round's delay passed: the coordinator runs it
+	tick    chan struct{}
+
+	// The coordinator's, while it runs.
+	results   chan finish // one per attempt in flight: never blocks one
+	over      chan struct{}
+	atts      []raced
+	atts2     [2]raced                 // atts's array while two suffice
+	counts    [classify.NumClasses]int // failures the round counted, but the one that decided it
+	cancelled int                      // attempts the round cancelled once decided
+	first     finish                   // how the first attempt ended
+	firstLost bool                     // the round was decided before it did
+	notes     []hedgeNote
+	decided   int // the attempt whose outcome the round returns; -1: none yet
+	err       error
+	timedOut  bool
+	panicked  bool
+	panicVal  any
+}
+
+// race runs one round of a hedged call: the attempt that the loop has
+// counted and admitted (with permit, if there is a Breaker), and the hedges
+// that follow it. It returns the outcome of the attempt that decides the
+// round, the first success, the Permanent failure, or the last failure
+// when every attempt failed, after every attempt it started has returned.
+// reported says that it told the Breaker of the first attempt itself.
+func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *breaker.Permit) (timedOut, reported bool, err error) {
+	rd := h.round()
+	first := h.fork(true)
+	if r.cfg.hedgeMax == 0 { // DoHedged without Hedge: Do
+		err, timedOut = r.call(layer, first.call)
+		first.keep()
+		return timedOut, false, err
+	}
+	actx, cancel := context.WithCancel(layer)
+	rd.mu.Lock()
+	rd.ctx, rd.layer = ctx, layer
+	rd.delay, rd.max, rd.timeout = r.cfg.hedgeDelay, r.cfg.hedgeMax, r.cfg.attemptTimeout
+	rd.maxAttempts, rd.budget, rd.breaker = r.cfg.maxAttempts, r.cfg.budget, r.cfg.breaker
+	rd.classifier, rd.kinds, rd.clocked = r.cfg.classifier, r.cfg.kinds, r.cfg.clock != nil
+	rd.attempt, rd.base, rd.h = r.attempt, r.attempt, h
+	rd.cancelled = 0
+	if rd.atts == nil {
+		rd.atts = rd.atts2[:0]
+	}
+	rd.atts = append(rd.atts[:0], raced{a: first, cancel: cancel})
+	rd.counts = [classify.NumClasses]int{}
+	rd.notes = rd.notes[:0]
+	rd.fired, rd.decided = false, -1
+	rd.err, rd.timedOut, rd.panicked, rd.panicVal = nil, false, false, nil
+	rd.pending = true
+	if rd.timer == nil {
+		rd.timer = time.AfterFunc(rd.delay, rd.fire)
+	} else {
+		rd.timer.Reset(rd.delay)
+	}
+	rd.mu.Unlock()
+
+	normal := false
+	defer func() {
+		if !normal { // op panicked: the others must end before the panic goes on
+			if rd.finishFirst(finish{panicked: true}) {
+				rd.releaseAll(-1)
+			}
+			cancel()
+		}
+	}()
+	err, timedOut = callWith(actx, first.call, r.cfg.attemptTimeout)
+	normal = true
+	if !rd.finishFirst(finish{err: err, timedOut: timedOut}) {
+		cancel()
+		first.keep()
+		return timedOut, false, err
+	}
+	// The delay passed: the coordinator decided the round.
+	if r.cfg.breaker != nil {
+		rd.report(permit, rd.first, rd.firstLost)
+	}
+	r.attempt = rd.attempt
+	for c, n := range rd.counts {
+		r.counts[c] += n
+	}
+	rd.releaseAll(rd.decided)
+	r.tellHedges(ctx, rd)
+	if rd.panicked {
+		panic(rd.panicVal)
+	}
+	return rd.timedOut, r.cfg.breaker != nil, rd.err
+}
+
+// finishFirst ends the round's first attempt, on the caller's goroutine.
+// If the delay has not passed, it stops the timer and reports false: the
+// first attempt's outcome is the round's. Otherwise it hands f to the
+// coordinator, waits until the round is over, and reports true.
+func (rd *round) finishFirst(f finish) bool {
+	rd.mu.Lock()
+	if !rd.fired {
+		owed := rd.stop()
+		rd.mu.Unlock()
+		if owed {
+			<-rd.ack
+		}
+		return false
+	}
+	rd.mu.Unlock()
+	rd.results <- f
+	<-rd.over
+	return true
+}
+
+// stop stops the timer, with mu held. A timer that has expired but whose
+// fire has not taken mu yet leaves a fire to come, which must do nothing:
+// stop then reports true, and the caller, once it has released mu, waits
+// for that fire on ack, so that no goroutine of the call outlives it.
+func (rd *round) stop() (owed bool) {
+	owed = !rd.timer.Stop() && rd.pending
+	if owed {
+		rd.stale++
+		if rd.ack == nil {
+			rd.ack = make(chan struct{}, 1)
+		}
+	}
+	rd.pending = false
+	return owed
+}
+
+// arm sets the timer for the next hedge, with mu held.
+func (rd *round) arm() {
+	rd.pending = true
+	rd.timer.Reset(rd.delay)
+}
+
+// fire runs on the timer's goroutine when the delay has passed. The first
+// time in a round, it becomes the round's coordinator; after that, it
+// tells the coordinator that the next delay passed.
+func (rd *round) fire() {
+	rd.mu.Lock()
+	if rd.stale > 0 {
+		rd.stale--
+		rd.mu.Unlock()
+		rd.ack <- struct{}{}
+		return
+	}
+	rd.pending = false
+	if rd.fired {
+		select {
+		case rd.tick <- struct{}{}:
+		default:
+		}
+		rd.mu.Unlock()
+		return
+	}
+	rd.fired = true
+	if rd.results == nil {
+		rd.results = make(chan finish, rd.max)
+		rd.tick = make(chan struct{}, 1)
+	} else if cap(rd.results) < rd.max {
+		rd.results = make(chan finish, rd.max)
+	}
+	rd.over = make(chan struct{})
+	rd.mu.Unlock()
+	rd.coordinate()
+}
+
+// coordinate runs the round from the moment its delay passed, with its
+// first attempt in flight on the caller's goroutine, until every attempt
+// has returned.
+func (rd *round) coordinate() {
+	inFlight := 1
+	refused := false // the Budget or the Breaker refused a hedge: no more start
+	// start starts a hedge, if one may start now: it pays the budget and
+	// asks the breaker.
+	start := func() bool {
+		switch {
+		case refused, inFlight >= rd.max, rd.attempt >= rd.maxAttempts, rd.ctx.Err() != nil, rd.decided >= 0:
+			return false
+		}
+		var permit breaker.Permit
+		if rd.breaker != nil {
+			p, err := rd.breaker.Allow()
+			if err != nil {
+				refused = true
+				return false
+			}
+			permit = p
+		}
+		if rd.budget != nil && !rd.budget.spend() {
+			if rd.breaker != nil {
+				permit.Cancel()
+			}
+			refused = true
+			return false
+		}
+		rd.attempt++
+		inFlight++
+		a := rd.h.fork(false)
+		actx, cancel := context.WithCancel(rd.layer)
+		i := len(rd.atts)
+		rd.atts = append(rd.atts, raced{a: a, cancel: cancel, permit: permit})
+		rd.note(observe.KindHedgeStarted, rd.attempt, inFlight)
+		go hedgeCall(actx, a, rd.timeout, i, rd.results)
+		return true
+	}
+	if start() && inFlight < rd.max {
+		rd.mu.Lock()
+		rd.arm()
+		rd.mu.Unlock()
+	}
+	done := rd.ctx.Done()
+	for inFlight > 0 {
+		select {
+		case f := <-rd.results:
+			inFlight--
+			a := &rd.atts[f.i]
+			a.done = true
+			a.cancel()
+			lost := rd.decided >= 0
+			switch {
+			case lost:
+				// A loser, cancelled, has returned.
+			case f.panicked:
+				rd.panicked, rd.panicVal, rd.decided = true, f.panicVal, f.i
+				rd.cancelAll()
+			case f.err == nil:
+				rd.decided, rd.err, rd.timedOut = f.i, nil, false
+				rd.cancelAll()
+			default:
+				class := rd.classify(f.err, f.timedOut)
+				if class == classify.Permanent || rd.layer.gaveUp.Load() || rd.ctx.Err() != nil {
+					rd.decided, rd.err, rd.timedOut = f.i, f.err, f.timedOut
+					rd.cancelAll()
+					break
+				}
+				// Worth retrying: while others are in flight, the next
+				// attempt starts at once, if one may. The round ends when
+				// none is left in flight, and the loop waits as after any
+				// failed attempt.
+				rd.err, rd.timedOut = f.err, f.timedOut
+				if inFlight > 0 {
+					start()
+				}
+				if inFlight == 0 {
+					rd.decided = f.i
+				} else {
+					rd.counts[class]++
+				}
+			}
+			switch {
+			case f.i == 0: // the caller's: the loop's permit, reported by the caller
+				rd.first, rd.firstLost = f, lost
+			case rd.breaker != nil:
+				rd.report(&a.permit, f, lost)
+			}
+		case <-rd.tick:
+			if start() && inFlight < rd.max {
+				rd.mu.Lock()
+				rd.arm()
+				rd.mu.Unlock()
+			}
+		case <-done:
+			done = nil // the attempts see it too; no hedge starts after it
+		}
+	}
+	if rd.decided >= 0 && !rd.panicked && rd.err == nil && len(rd.atts) > 1 {
+		rd.note(observe.KindHedgeWon, rd.base+rd.decided, 0)
+	}
+	if rd.cancelled > 0 {
+		rd.note(observe.KindHedgeCancelled, rd.base+rd.decided, rd.cancelled)
+	}
+	rd.mu.Lock()
+	owed := rd.stop()
+	rd.mu.Unlock()
+	if owed {
+		<-rd.ack
+	}
+	select {
+	case <-rd.tick: // a tick the round did not take: no fire is to come now
+	default:
+	}
+	close(rd.over)
+}
+
+// cancelAll cancels the attempts of the round that are still running: the
+// round is decided.
+func (rd *round) cancelAll() {
+	for i := range rd.atts {
+		if !rd.atts[i].done {
+			rd.atts[i].cancel()
+			rd.cancelled++
+		}
+	}
+}
+
+// classify returns the class of err, an attempt's error, as run.classify
+// does.
+func (rd *round) classify(err error, timedOut bool) classify.Class {
+	r := run{cfg: &config{classifier: rd.classifier}}
+	return r.classify(err, timedOut)
+}
+
+// report tells the Breaker through p how an attempt of the round ended:
+// f, and lost if the round was decided by another before it returned.
+func (rd *round) report(p *breaker.Permit, f finish, lost bool) {
+	if lost || f.panicked {
+		p.Cancel() // no word on the downstream
+		return
+	}
+	class := classify.Unknown
+	if f.err != nil {
+		r := run{cfg: &config{classifier: rd.classifier}}
+		class = r.healthClass(f.err, r.classify(f.err, f.timedOut))
+	}
+	report(rd.ctx, p, f.err, class)
+}
+
+// note keeps what the coordinator did, for the caller to tell, if anyone
+// takes events of kind.
+func (rd *round) note(kind observe.Kind, attempt, n int) {
+	if !rd.kinds.Has(kind) {
+		return
+	}
+	var now instant
+	if !rd.clocked {
+		now = reading(time.Since(epoch))
+	}
+	rd.notes = append(rd.notes, hedgeNote{kind: kind, attempt: attempt, n: n, now: now})
+}
+
+// releaseAll ends the round on the caller's goroutine: every attempt's
+// context is cancelled, and the values of all but the decided attempt
+// released.
+func (rd *round) releaseAll(decided int) {
+	for i := range rd.atts {
+		rd.atts[i].cancel()
+		if i == decided {
+			rd.atts[i].a.keep()
+		} else {
+			rd.atts[i].a.release()
+		}
+	}
+}
+
+// hedgeCall runs one hedge on a goroutine of its own, and sends how it
+// ended on results, a panic included. It takes no *run, which would then
+// escape to the heap for every call.
+func hedgeCall(ctx context.Context, a hedgeAttempt, timeout time.Duration, i int, results chan<- finish) {
+	f := finish{i: i}
+	defer func() {
+		if p := recover(); p != nil {
+			f.panicked, f.panicVal = true, p
+		}
+		results <- f
+	}()
+	f.err, f.timedOut = callWith(ctx, a.call, timeout)
+}
+
+// tellHedges sends the events that the coordinator noted in the round.
+func (r *run) tellHedges(ctx context.Context, rd *round) {
+	for _, n := range rd.notes {
+		now := n.now
+		if now == 0 {
+			now = r.now()
+		}
+		i := observe.Info{Operation: r.cfg.name, Attempt: n.attempt, Elapsed: now.sub(r.start)}
+		switch n.kind {
+		case observe.KindHedgeStarted:
+			r.emit(ctx, observe.HedgeStarted{Operation: i.Operation, Attempt: i.Attempt, InFlight: n.n, Elapsed: i.Elapsed})
+		case observe.KindHedgeWon:
+			r.emit(ctx, observe.HedgeWon{Operation: i.Operation, Attempt: i.Attempt, Hedge: n.attempt > rd.base, Elapsed: i.Elapsed})
+		case observe.KindHedgeCancelled:
+			r.emit(ctx, observe.HedgeCancelled{Operation: i.Operation, Attempt: i.Attempt, Losers: n.n, Elapsed: i.Elapsed})
+		}
+	}
+}

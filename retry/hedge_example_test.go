@@ -1,0 +1,51 @@
+package retry_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/reflexio-go/reflexio/retry"
+)
+
+// A call that hedges: the first attempt hangs, a hedge answers, and the
+// call cancels the first and waits for it before it returns. A delay of 0
+// sends both attempts at once; a service would hedge at about its 95th
+// percentile of latency.
+func ExampleDoHedged() {
+	var calls atomic.Int32
+	get := func(ctx context.Context) (string, error) {
+		if calls.Add(1) == 1 {
+			<-ctx.Done() // hangs until the call cancels it
+			return "", ctx.Err()
+		}
+		return "fast answer", nil
+	}
+	v, err := retry.DoHedged(context.Background(), get, retry.Hedge(0, 2))
+	fmt.Println(v, err)
+	fmt.Println("attempts:", calls.Load())
+	// Output:
+	// fast answer <nil>
+	// attempts: 2
+}
+
+// The value of an attempt that lost the race, such as a response whose
+// body must be closed, goes to the function of HedgeRelease before Do
+// returns.
+func ExampleHedgeRelease() {
+	type response struct{ from string }
+	var calls atomic.Int32
+	get := func(ctx context.Context) (*response, error) {
+		if calls.Add(1) == 1 {
+			<-ctx.Done()
+			return &response{from: "the slow attempt"}, nil // answers anyway, too late
+		}
+		return &response{from: "the fast attempt"}, nil
+	}
+	r, err := retry.DoHedged(context.Background(), get, retry.Hedge(0, 2),
+		retry.HedgeRelease(func(r *response) { fmt.Println("released", r.from) }))
+	fmt.Println("got", r.from, err)
+	// Output:
+	// released the slow attempt
+	// got the fast attempt <nil>
+}
