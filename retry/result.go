@@ -167,6 +167,9 @@ func resultOf[T any](opts []Option) (func(T) (classify.Class, bool), error) {
 			inline = strings.TrimSuffix(strings.TrimPrefix(reflect.TypeOf(o).String(), "retry.resultOption["), "]")
 		}
 	}
+	if bad == nil && inline == "" && (f != nil || !found) {
+		return f, nil // the usual case, which names no type
+	}
 	want := reflect.TypeFor[T]().String()
 	switch {
 	case bad != nil:
