@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -305,4 +306,32 @@ func BenchmarkHedgeAdaptiveNotFired(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestHedgeAdaptiveShared shares one Latencies across parallel calls to
+// two downstreams, one fast and one slow: each is hedged at its own
+// latency.
+func TestHedgeAdaptiveShared(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		perHost := retry.NewLatencies(retry.LatencyConfig{}, 10)
+		hosts := map[string]time.Duration{"fast": 5 * time.Millisecond, "slow": 200 * time.Millisecond}
+		var wg sync.WaitGroup
+		for host, d := range hosts {
+			for range 4 {
+				wg.Go(func() {
+					for range 25 {
+						if _, err := retry.DoHedged(context.Background(), takes(d, 1), retry.HedgeAdaptive(perHost.For(host), 2)); err != nil {
+							t.Errorf("DoHedged(%s): %v", host, err)
+						}
+					}
+				})
+			}
+		}
+		wg.Wait()
+		for host, d := range hosts {
+			if got := perHost.For(host).Delay(); !within(got, d) {
+				t.Errorf("Delay() of %s = %v; want about %v", host, got, d)
+			}
+		}
+	})
 }
