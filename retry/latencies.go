@@ -2,6 +2,7 @@ package retry
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reflexio-go/reflexio/internal/latency"
@@ -96,7 +97,7 @@ func NewLatency(cfg LatencyConfig) *Latency {
 	}
 	est, err := latency.New(latency.Config{Quantile: cfg.Quantile, Window: cfg.Window, MinSamples: cfg.MinSamples})
 	if err != nil {
-		l.err = err.Error()[len("latency: "):]
+		l.err = strings.TrimPrefix(err.Error(), "latency: ")
 		return l
 	}
 	l.est = est
