@@ -46,6 +46,7 @@ type config struct {
 	results        bool             // a result classifier is among the options (result.go)
 	hedgeDelay     time.Duration    // Hedge (hedge.go)
 	hedgeMax       int              // 0: no hedging
+	hedgeLatency   *Latency         // HedgeAdaptive: the delay follows it, and every attempt tells it (latencies.go)
 	releases       bool             // a HedgeRelease is among the options (hedge.go)
 	err            error            // the first invalid option
 }

@@ -55,16 +55,48 @@ import (
 //
 // delay must not be negative; max must be at least 2.
 //
+// The last Hedge or HedgeAdaptive of a call wins.
+//
 // Default: none; one attempt at a time.
 func Hedge(delay time.Duration, max int) Option { return hedge{delay: delay, max: max} }
 
-// hedge is Hedge's Option.
+// HedgeAdaptive is Hedge with a delay that follows the downstream's
+// latency: each round of the call hedges after l.Delay() at that round's
+// start, a high quantile (by default the 95th percentile) of the latency
+// of the recent attempts to the downstream, within a floor and a cap, or a
+// fixed fallback until l has measured enough of them (see LatencyConfig
+// for the defaults). A fixed delay is too short when the downstream is
+// loaded, and hedges most calls, and too long when it is fast, and cuts
+// no tail; the quantile hedges about the slowest 5% of calls, whatever
+// the downstream's speed.
+//
+// Every attempt of the call tells l how long it took, when it returns by
+// itself: a success, or a failure, or its own AttemptTimeout. An attempt
+// whose context was cancelled, a loser once another attempt won, or one
+// that the caller's context ended, is not measured: its time says only
+// that it took longer than the winner, and counting it as its latency
+// would pull the quantile down, hedge earlier, cancel more of the slow
+// attempts, and so on, until every call hedges at the floor. Share l
+// between the calls to one downstream (Latencies keeps one per key).
+//
+// A nil l, the zero Latency or one of an invalid LatencyConfig fails the
+// call with ErrInvalidOption before any attempt; max must be at least 2.
+//
+// Default: none; one attempt at a time.
+func HedgeAdaptive(l *Latency, max int) Option { return hedge{max: max, latency: l, adaptive: true} }
+
+// hedge is Hedge's and HedgeAdaptive's Option.
 type hedge struct {
-	delay time.Duration
-	max   int
+	delay    time.Duration
+	max      int
+	latency  *Latency // HedgeAdaptive's
+	adaptive bool
 }
 
 func (o hedge) String() string {
+	if o.adaptive {
+		return "HedgeAdaptive(" + o.latency.String() + ", " + strconv.Itoa(o.max) + ")"
+	}
 	return "Hedge(" + o.delay.String() + ", " + strconv.Itoa(o.max) + ")"
 }
 
@@ -74,9 +106,19 @@ func (o hedge) apply(c *config) {
 		c.fail(o.String(), "delay must not be negative")
 	case o.max < 2:
 		c.fail(o.String(), "max must be at least 2: the first attempt and a hedge")
+	case o.adaptive && o.latency.check() != "":
+		c.fail(o.String(), o.latency.check())
 	default:
-		c.hedgeDelay, c.hedgeMax = o.delay, o.max
+		c.hedgeDelay, c.hedgeMax, c.hedgeLatency = o.delay, o.max, o.latency
 	}
+}
+
+// roundDelay returns the hedge delay of a round that starts now.
+func (c *config) roundDelay() time.Duration {
+	if c.hedgeLatency != nil {
+		return c.hedgeLatency.Delay()
+	}
+	return c.hedgeDelay
 }
 
 // HedgeRelease gives DoHedged a function to release the value of an
@@ -327,6 +369,7 @@ type round struct {
 	delay       time.Duration
 	max         int
 	timeout     time.Duration
+	latency     *Latency // nil: the delay is fixed, and no attempt is measured
 	maxAttempts int
 	budget      *Budget
 	breaker     *breaker.Breaker
@@ -379,7 +422,8 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 	actx, cancel := context.WithCancel(layer)
 	rd.mu.Lock()
 	rd.ctx, rd.layer = ctx, layer
-	rd.delay, rd.max, rd.timeout = r.cfg.hedgeDelay, r.cfg.hedgeMax, r.cfg.attemptTimeout
+	rd.delay, rd.max, rd.timeout = r.cfg.roundDelay(), r.cfg.hedgeMax, r.cfg.attemptTimeout
+	rd.latency = r.cfg.hedgeLatency
 	rd.maxAttempts, rd.budget, rd.breaker = r.cfg.maxAttempts, r.cfg.budget, r.cfg.breaker
 	rd.classifier, rd.kinds, rd.clocked = r.cfg.classifier, r.cfg.kinds, r.cfg.clock != nil
 	rd.attempt, rd.base, rd.h = r.attempt, r.attempt, h
@@ -409,8 +453,15 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 			cancel()
 		}
 	}()
+	var began time.Time
+	if rd.latency != nil {
+		began = time.Now()
+	}
 	err, timedOut = callWith(actx, first.call, r.cfg.attemptTimeout)
 	normal = true
+	if rd.latency != nil && actx.Err() == nil {
+		rd.latency.observe(time.Since(began))
+	}
 	if !rd.finishFirst(finish{err: err, timedOut: timedOut}) {
 		cancel()
 		first.keep()
@@ -542,7 +593,7 @@ func (rd *round) coordinate() {
 		i := len(rd.atts)
 		rd.atts = append(rd.atts, raced{a: a, cancel: cancel, permit: permit})
 		rd.note(observe.KindHedgeStarted, rd.attempt, inFlight)
-		go hedgeCall(actx, a, rd.timeout, i, rd.results)
+		go hedgeCall(actx, a, rd.timeout, rd.latency, i, rd.results)
 		return true
 	}
 	if start() && inFlight < rd.max {
@@ -685,9 +736,10 @@ func (rd *round) releaseAll(decided int) {
 }
 
 // hedgeCall runs one hedge on a goroutine of its own, and sends how it
-// ended on results, a panic included. It takes no *run, which would then
-// escape to the heap for every call.
-func hedgeCall(ctx context.Context, a hedgeAttempt, timeout time.Duration, i int, results chan<- finish) {
+// ended on results, a panic included; it tells lat, if any, how long the
+// hedge took, unless ctx was cancelled (see HedgeAdaptive). It takes no
+// *run, which would then escape to the heap for every call.
+func hedgeCall(ctx context.Context, a hedgeAttempt, timeout time.Duration, lat *Latency, i int, results chan<- finish) {
 	f := finish{i: i}
 	defer func() {
 		if p := recover(); p != nil {
@@ -695,7 +747,14 @@ func hedgeCall(ctx context.Context, a hedgeAttempt, timeout time.Duration, i int
 		}
 		results <- f
 	}()
+	var began time.Time
+	if lat != nil {
+		began = time.Now()
+	}
 	f.err, f.timedOut = callWith(ctx, a.call, timeout)
+	if lat != nil && ctx.Err() == nil {
+		lat.observe(time.Since(began))
+	}
 }
 
 // tellHedges sends the events that the coordinator noted in the round.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/reflexio-go/reflexio/retry"
 )
@@ -48,4 +49,28 @@ func ExampleHedgeRelease() {
 	// Output:
 	// released the slow attempt
 	// got the fast attempt <nil>
+}
+
+// HedgeAdaptive hedges each downstream at its own recent latency: a
+// Latencies keeps one Latency per host, which hedges at its fallback until
+// it has measured enough attempts, then at their 95th percentile, within
+// the floor and the cap. These calls answer at once: their 95th
+// percentile is below the floor.
+func ExampleHedgeAdaptive() {
+	perHost := retry.NewLatencies(retry.LatencyConfig{
+		Floor:    10 * time.Millisecond,
+		Fallback: 200 * time.Millisecond,
+	}, 100)
+	api := perHost.For("api.example.com")
+	fmt.Println("before any call:", api.Delay())
+	get := func(ctx context.Context) (string, error) { return "ok", nil }
+	for range 100 {
+		retry.DoHedged(context.Background(), get, retry.HedgeAdaptive(api, 2))
+	}
+	fmt.Println("after 100 quick calls:", api.Delay())
+	fmt.Println("another host:", perHost.For("db.example.com").Delay())
+	// Output:
+	// before any call: 200ms
+	// after 100 quick calls: 10ms
+	// another host: 200ms
 }
