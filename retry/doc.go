@@ -151,7 +151,10 @@
 // op on other goroutines, which moves op, and what it captures, to the
 // heap; Do and Run, which never do, refuse Hedge with ErrInvalidOption.
 // Each round's first attempt runs on the caller's goroutine, and a round
-// that needs no hedge starts no goroutine.
+// that needs no hedge starts no goroutine. [HedgeAdaptive] hedges at a
+// running high quantile of the downstream's recent latencies, kept in a
+// [Latency] shared by its calls ([Latencies] keeps one per key), within a
+// floor and a cap.
 //
 // # Events
 //
