@@ -30,6 +30,7 @@ type Transport struct {
 	retryOpts  []retry.Option               // as Retry gave them, until New bundles them
 	retry      retry.Option                 // the bundle; nil: none
 	idempotent func(req *http.Request) bool // nil: IsIdempotent
+	hedge      retry.Option                 // retry.Hedge; nil: none
 	budgets    integration.Budgets          // the zero value: BudgetPerHost(0.1, 10)
 	breakers   integration.Breakers         // the zero value: none
 	err        error                        // the first invalid option
@@ -110,6 +111,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	c.reason = t.reasonNotToRetry(req)
+	if t.hedge != nil && c.reason == nil {
+		return c.roundTripHedged(t.options(c))
+	}
 	defer c.discard() // a response nobody takes, on an error or a panic
 	_, err := retry.Do(c.ctx, c.attempt, t.options(c)...)
 	if !c.sent {
