@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/retryhttp"
 )
@@ -306,6 +307,76 @@ func TestHedgeAfterAFailure(t *testing.T) {
 		t.Errorf("503s: %d requests; want 3, as MaxAttempts(3) says", n)
 	}
 	checkBodies(t, rt, counter, srv)
+}
+
+// TestHedgeWithAResultClassifier hedges against a server whose answers a
+// result classifier rejects: when they are all rejected, RoundTrip returns
+// the last one, readable; when a hedge's answer is accepted, it wins.
+// Every other response is closed.
+func TestHedgeWithAResultClassifier(t *testing.T) {
+	checkLeaks(t)
+	var mode atomic.Int32 // 0: always pending; 1: pending, then done
+	srv := newHedgeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if mode.Load() == 1 && n%2 == 0 {
+			io.WriteString(w, "done")
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+		io.WriteString(w, "pending")
+	})
+	pending := retry.ClassifyResult(func(resp *http.Response) (classify.Class, bool) {
+		body, err := retryhttp.ReadBody(resp)
+		return classify.Transient, err != nil || string(body) == "pending"
+	})
+	rt, counter := newHedgeTransport(t, retryhttp.Hedge(0, 2), retryhttp.Retry(retry.MaxAttempts(4), pending))
+	if code, body, err := do(t, rt, http.MethodGet, srv.URL, ""); err != nil || code != http.StatusOK || body != "pending" {
+		t.Errorf("all pending: %d %q, %v; want the last, 200 pending", code, body, err)
+	}
+	mode.Store(1)
+	srv.requests.Store(0)
+	if code, body, err := do(t, rt, http.MethodGet, srv.URL, ""); err != nil || code != http.StatusOK || body != "done" {
+		t.Errorf("pending, then done: %d %q, %v; want 200 done", code, body, err)
+	}
+	checkBodies(t, rt, counter, srv)
+}
+
+// TestHedgePanicClosesEveryResponse: a RoundTripper gets a 503 whose body
+// is too long to be read at once, then panics at the next attempt: the
+// panic reaches the caller of RoundTrip, and the 503's body is closed
+// (by the call, or, if the panic cancelled the first attempt as its
+// response came, by that attempt).
+func TestHedgePanicClosesEveryResponse(t *testing.T) {
+	checkLeaks(t)
+	srv := newHedgeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, strings.Repeat("busy ", 20<<10))
+	})
+	counter := &countingTransport{next: newTrackedTransport(t)}
+	var calls atomic.Int32
+	got := make(chan struct{}) // the first attempt got its response
+	panicky := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if calls.Add(1) == 1 {
+			defer close(got)
+			return counter.RoundTrip(r)
+		}
+		<-got
+		panic("boom")
+	})
+	rt := retryhttp.New(panicky, fast, retryhttp.NoBudget(), retryhttp.Hedge(0, 2))
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("recover() = %v; want boom", p)
+			}
+		}()
+		do(t, rt, http.MethodGet, srv.URL, "")
+		t.Errorf("RoundTrip returned; want a panic")
+	}()
+	if opened, closed := counter.opened.Load(), counter.closed.Load(); opened != 1 || closed != 1 {
+		t.Errorf("%d response bodies handed out, %d closed; want 1, closed", opened, closed)
+	}
+	counter.CloseIdleConnections()
+	srv.waitNoConns(t)
 }
 
 // TestHedgeConcurrentCalls runs hedged calls at once through one
