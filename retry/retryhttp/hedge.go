@@ -34,8 +34,9 @@ import (
 // rejected response drained and closed as a discarded one is.
 //
 // Do does not hedge: its attempts go through the Transport once each.
-// A retry.Hedge among the options of Retry makes every request fail with
-// retry.ErrInvalidOption: use this option instead.
+// Hedge with this option, not with a retry.Hedge among the options of
+// Retry: retry.Do, which sends the requests that are not hedged, fails
+// with retry.ErrInvalidOption when it gets one.
 //
 // delay must not be negative; max must be at least 2.
 //
@@ -74,9 +75,10 @@ type hedgedCall struct {
 	*call
 	sent atomic.Bool // req's own body went to an attempt, which closes it
 
-	mu   sync.Mutex
-	seq  int            // responses that attempts got
-	held []heldResponse // every response an attempt got that is still open
+	mu       sync.Mutex
+	seq      int            // attempts that ended, but those cancelled by the hedging
+	held     []heldResponse // every response an attempt got that is still open
+	lastFail int            // seq of the last attempt that failed without a response
 }
 
 // heldResponse is a response that an attempt got, with the cancel function
@@ -84,7 +86,7 @@ type hedgedCall struct {
 type heldResponse struct {
 	resp   *http.Response
 	cancel context.CancelCauseFunc
-	seq    int  // the order in which attempts got their responses
+	seq    int  // the order in which the attempts ended
 	failed bool // its status failed the attempt
 }
 
@@ -122,6 +124,8 @@ func (c *call) roundTripHedged(opts []retry.Option) (*http.Response, error) {
 			}
 		case c.ctx.Err() != nil:
 			// The context ended: no response.
+		case held[i].seq < h.lastFail:
+			// An attempt after it failed without a response.
 		case held[i].failed || held[i].resp == resp:
 			// The last response that failed or that a classifier
 			// rejected: the loop gave up on it.
@@ -136,6 +140,9 @@ func (c *call) roundTripHedged(opts []retry.Option) (*http.Response, error) {
 		}
 	}
 	if keep == nil {
+		if err == nil { // not reached: every response an attempt returns is held
+			err = errors.New("retryhttp: hedged response lost")
+		}
 		return nil, err
 	}
 	return c.keep(keep.resp, keep.cancel), nil
@@ -147,6 +154,9 @@ func (h *hedgedCall) attempt(actx context.Context) (*http.Response, error) {
 	first := h.sent.CompareAndSwap(false, true)
 	resp, cancel, err := h.send(actx, first)
 	if err != nil {
+		if !errors.Is(context.Cause(actx), context.Canceled) { // not a loser
+			h.failedWithout()
+		}
 		return nil, err
 	}
 	failed := failing(resp)
@@ -183,6 +193,16 @@ func (h *hedgedCall) hold(r heldResponse) (superseded []heldResponse) {
 	}
 	h.held = append(kept, r)
 	return superseded
+}
+
+// failedWithout records that an attempt failed without a response: a
+// response held before it is not the last, which the call returns when it
+// gives up.
+func (h *hedgedCall) failedWithout() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	h.lastFail = h.seq
 }
 
 // take returns the responses held, and forgets them.

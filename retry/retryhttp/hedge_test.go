@@ -309,6 +309,33 @@ func TestHedgeAfterAFailure(t *testing.T) {
 	checkBodies(t, rt, counter, srv)
 }
 
+// TestHedgeGivesUpAsWithoutHedging: when the last attempt fails without a
+// response, after one that got a 503, a hedging Transport returns the
+// error, as one without Hedge does, not the 503 of the attempt before.
+func TestHedgeGivesUpAsWithoutHedging(t *testing.T) {
+	checkLeaks(t)
+	srv := newHedgeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n%2 == 1 {
+			w.Header().Set("Connection", "close") // the next request dials anew, and is not resent by http.Transport
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "busy")
+			return
+		}
+		hijack("")(w, r, n) // the connection closes before the response
+	})
+	for _, hedging := range []bool{false, true} {
+		opts := []retryhttp.Option{retryhttp.Retry(retry.MaxAttempts(2))}
+		if hedging {
+			opts = append(opts, retryhttp.Hedge(time.Minute, 2)) // one attempt at a time
+		}
+		rt, counter := newHedgeTransport(t, opts...)
+		if code, body, err := do(t, rt, http.MethodGet, srv.URL, ""); err == nil || !errors.Is(err, io.EOF) {
+			t.Errorf("hedging %v: 503, then a closed connection: %d %q, %v; want the error, io.EOF", hedging, code, body, err)
+		}
+		checkBodies(t, rt, counter, srv)
+	}
+}
+
 // TestHedgeWithAResultClassifier hedges against a server whose answers a
 // result classifier rejects: when they are all rejected, RoundTrip returns
 // the last one, readable; when a hedge's answer is accepted, it wins.
