@@ -69,10 +69,11 @@ var errHedgeLost = errors.New("retryhttp: another attempt of the request won")
 
 // hedgedCall is the state of one hedged RoundTrip. Its attempts run at
 // once, each on a goroutine of its own but the first of each round: what
-// they share is guarded by mu, or atomic. The call's own fields (call)
-// are read, never written, while the attempts run.
+// they share is guarded by mu, or atomic. The fields of call are read,
+// never written, while the attempts run: sent and held here take the
+// place of its sent and last, which are for one attempt at a time.
 type hedgedCall struct {
-	*call
+	call             // a copy, so that a call that does not hedge stays on the stack
 	sent atomic.Bool // req's own body went to an attempt, which closes it
 
 	mu       sync.Mutex
@@ -99,8 +100,8 @@ func (h heldResponse) discard() {
 // roundTripHedged sends c.req through retry.DoHedged with opts, and
 // returns the response it gives, or its error, as RoundTrip does.
 func (c *call) roundTripHedged(opts []retry.Option) (*http.Response, error) {
-	h := &hedgedCall{call: c}
-	opts = append(opts, c.t.hedge, retry.HedgeRelease(h.releaseLoser))
+	h := &hedgedCall{call: *c}
+	opts = append(opts, h.t.hedge, retry.HedgeRelease(h.releaseLoser))
 	normal := false
 	defer func() {
 		if !normal { // a panic: no response is left open
@@ -109,10 +110,10 @@ func (c *call) roundTripHedged(opts []retry.Option) (*http.Response, error) {
 			}
 		}
 	}()
-	resp, err := retry.DoHedged(c.ctx, h.attempt, opts...)
+	resp, err := retry.DoHedged(h.ctx, h.attempt, opts...)
 	normal = true
 	if !h.sent.Load() {
-		closeBody(c.req) // the loop gave up before the first attempt
+		closeBody(h.req) // the loop gave up before the first attempt
 	}
 	var keep *heldResponse
 	held := h.take()
@@ -122,7 +123,7 @@ func (c *call) roundTripHedged(opts []retry.Option) (*http.Response, error) {
 			if held[i].resp == resp {
 				keep = &held[i]
 			}
-		case c.ctx.Err() != nil:
+		case h.ctx.Err() != nil:
 			// The context ended: no response.
 		case held[i].seq < h.lastFail:
 			// An attempt after it failed without a response.
@@ -145,7 +146,7 @@ func (c *call) roundTripHedged(opts []retry.Option) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	return c.keep(keep.resp, keep.cancel), nil
+	return h.keep(keep.resp, keep.cancel), nil
 }
 
 // attempt is the operation that retry.DoHedged calls, perhaps several at
@@ -163,7 +164,7 @@ func (h *hedgedCall) attempt(actx context.Context) (*http.Response, error) {
 	var status error
 	if failed {
 		settle(resp, cancel)
-		status = h.failure(newStatusError(h.call, resp, time.Now()))
+		status = h.failure(newStatusError(&h.call, resp, time.Now()))
 	}
 	for _, old := range h.hold(heldResponse{resp: resp, cancel: cancel, failed: failed}) {
 		old.discard()
