@@ -200,6 +200,30 @@
 // observe/promobserve's, whose gauge reflexio_breaker_state shows each
 // host's state.
 //
+// # Hedging
+//
+// Retries help a request that fails; [Hedge] helps one that is merely
+// slow. With Hedge(delay, max), a request that has not answered after
+// delay is sent again, up to max attempts in flight at once, and the first
+// response that does not fail is returned; the others are cancelled, and
+// RoundTrip returns only once every attempt has:
+//
+//	client := retryhttp.NewClient(retryhttp.Hedge(50*time.Millisecond, 2))
+//
+// Only requests that may be sent again are hedged: those that the
+// idempotency rule allows (GET, HEAD, OPTIONS, TRACE, PUT, DELETE, or a
+// request with an Idempotency-Key, by default) and whose body can be
+// replayed; a POST is sent once, hedging or not. Each attempt sends a body
+// of its own, the first the request's, the others a copy from GetBody. A
+// hedge is an attempt like a retry: retry.MaxAttempts counts it, the
+// budget pays for it (a budget that refuses stops new hedges, never the
+// attempts in flight), and the breaker is asked first. A loser's request
+// is cancelled and its response, if it got one, closed unread, which
+// closes its connection rather than make the caller wait for it; a failed
+// or rejected response is drained and closed as without hedging, and the
+// last one comes back readable when the loop gives up. Hedging runs the
+// request through retry.DoHedged; [Do] does not hedge.
+//
 // # Events and errors
 //
 // Events carry the name "METHOD host", such as "GET example.com:8080",

@@ -30,6 +30,7 @@ type Transport struct {
 	retryOpts  []retry.Option               // as Retry gave them, until New bundles them
 	retry      retry.Option                 // the bundle; nil: none
 	idempotent func(req *http.Request) bool // nil: IsIdempotent
+	hedge      retry.Option                 // retry.Hedge; nil: none
 	budgets    integration.Budgets          // the zero value: BudgetPerHost(0.1, 10)
 	breakers   integration.Breakers         // the zero value: none
 	err        error                        // the first invalid option
@@ -110,6 +111,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	c.reason = t.reasonNotToRetry(req)
+	if t.hedge != nil && c.reason == nil {
+		return c.roundTripHedged(t.options(c))
+	}
 	defer c.discard() // a response nobody takes, on an error or a panic
 	_, err := retry.Do(c.ctx, c.attempt, t.options(c)...)
 	if !c.sent {
@@ -230,9 +234,27 @@ func (c *call) attempt(actx context.Context) (*http.Response, error) {
 	c.discard() // the response of the attempt before, failed or rejected, if it is still open
 	first := !c.sent
 	c.sent = true
+	resp, cancel, err := c.send(actx, first)
+	if err != nil {
+		return nil, err
+	}
+	c.last, c.lastCancel = resp, cancel
+	if !failing(resp) {
+		return resp, nil
+	}
+	settle(resp, cancel)
+	return nil, c.failure(newStatusError(c, resp, time.Now()))
+}
+
+// send sends one attempt at c.req, with its own body (the request's at the
+// first, a copy from GetBody at the others), and returns its response, the
+// cancel function of the response's context, which the caller then owns,
+// or the attempt's error. It touches no field of c that it writes, so that
+// the attempts of a hedged call may send at once.
+func (c *call) send(actx context.Context, first bool) (*http.Response, context.CancelCauseFunc, error) {
 	body, err := c.body(first)
 	if err != nil {
-		return nil, classify.MarkPermanent(c.transportError(err))
+		return nil, nil, classify.MarkPermanent(c.transportError(err))
 	}
 	// The request's context is the caller's, not the attempt's: the loop
 	// cancels the attempt's context when the attempt returns, which would
@@ -248,33 +270,33 @@ func (c *call) attempt(actx context.Context) (*http.Response, error) {
 		}
 	}()
 	var stop func() bool
-	if actx.Done() != c.ctx.Done() { // retry.AttemptTimeout, or retry.Deadline with it
+	if actx.Done() != c.ctx.Done() { // retry.AttemptTimeout, or retry.Deadline with it, or a hedge
 		stop = context.AfterFunc(actx, func() { cancel(context.Cause(actx)) })
 	}
 	r := c.req.WithContext(ctx)
 	r.Body = body
 	resp, err := c.t.transport().RoundTrip(r)
 	if stop != nil && !stop() && err == nil {
-		// The attempt's time ran out as its response came: its body is
-		// cut off.
+		// The attempt's time ran out, or it lost a hedge race, as its
+		// response came: its body is cut off.
 		closeResponse(resp)
 		resp, err = nil, context.Cause(actx)
 	}
 	switch {
 	case err != nil:
-		return nil, c.failure(c.transportError(err))
+		return nil, nil, c.failure(c.transportError(err))
 	case resp == nil: // a broken RoundTripper
 		err := fmt.Errorf("retryhttp: %T returned a nil response and a nil error", c.t.transport())
-		return nil, c.failure(c.transportError(err))
+		return nil, nil, c.failure(c.transportError(err))
 	}
 	handedOver = true
 	resp.Request = c.req // for a result classifier, as for the caller
-	c.last, c.lastCancel = resp, cancel
-	if resp.StatusCode < 400 || resp.StatusCode > 599 {
-		return resp, nil
-	}
-	settle(resp, cancel)
-	return nil, c.failure(newStatusError(c, resp, time.Now()))
+	return resp, cancel, nil
+}
+
+// failing reports whether resp's status fails the attempt: 400 to 599.
+func failing(resp *http.Response) bool {
+	return resp.StatusCode >= 400 && resp.StatusCode <= 599
 }
 
 // body returns the body of an attempt at c.req: its own at the first, a
