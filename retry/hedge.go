@@ -125,7 +125,8 @@ func (c *config) roundDelay() time.Duration {
 // attempt that lost a hedge race (see Hedge), such as closing a response's
 // body: f is called, on the caller's goroutine and before DoHedged
 // returns, with each value that an attempt returned with a nil error and
-// that DoHedged does not return.
+// that DoHedged does not return: a loser's, and a value that a result
+// classifier rejected and a later attempt superseded.
 //
 // The function is typed: HedgeRelease(f) is for a DoHedged whose T is f's.
 // A call of DoHedged for another T, or of Do or Run, that gets it fails
@@ -317,8 +318,17 @@ func (c *hedgeCell[T]) call(ctx context.Context) error {
 	return nil
 }
 
+// keep makes c's outcome the call's. A value rejected before, which c's
+// supersedes, will not be returned: it is released, as a loser's is. keep
+// runs on the caller's goroutine.
 func (c *hedgeCell[T]) keep() {
 	c.s.v = c.v
+	if c.s.rejected && (c.rejected || c.ok) {
+		c.s.rejected = false
+		if c.s.release != nil {
+			c.s.release(c.s.last)
+		}
+	}
 	if c.rejected {
 		c.s.last, c.s.rejected = c.v, true
 	}

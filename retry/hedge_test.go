@@ -257,6 +257,7 @@ func TestHedgeOrderings(t *testing.T) {
 			},
 			wantV: 2, wantAt: 20 * time.Millisecond,
 			began: ms(0, 10), ended: ms(10, 20), cancelled: []bool{false, false},
+			released: []int{1}, // superseded by the success, not returned
 		},
 	}
 	for _, tt := range tests {
@@ -506,4 +507,36 @@ func TestHedgeDelayAndFirstAnswerAtOnce(t *testing.T) {
 			t.Errorf("%d goroutines in the bubble after DoHedged returned; want %d, as before", after, before)
 		}
 	})
+}
+
+// A value that a result classifier rejected, and that a later attempt
+// supersedes, is not returned: it goes to the release function, as a
+// loser's does, so that a value that holds a resource is not dropped.
+func TestHedgeReleasesSupersededRejectedValues(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		values   []int // one per attempt; below 10, rejected
+		want     int
+		released []int
+	}{
+		{"success after two rejections", []int{1, 2, 30}, 30, []int{1, 2}},
+		{"giving up after three rejections", []int{1, 2, 3}, 3, []int{1, 2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				n := 0
+				var released []int
+				got, _ := retry.DoHedged(t.Context(), func(context.Context) (int, error) {
+					n++
+					return tt.values[n-1], nil
+				},
+					retry.Hedge(time.Hour, 2), retry.MaxAttempts(3), retry.Backoff(backoff.Constant(0)),
+					retry.ClassifyResult(func(v int) (classify.Class, bool) { return classify.Transient, v < 10 }),
+					retry.HedgeRelease(func(v int) { released = append(released, v) }))
+				if got != tt.want || !slices.Equal(released, tt.released) {
+					t.Errorf("DoHedged = %d, released %v; want %d, released %v", got, released, tt.want, tt.released)
+				}
+			})
+		})
+	}
 }
