@@ -253,6 +253,9 @@ func (r *run) judge(ctx context.Context, err error, timedOut, gaveUp bool) (f fa
 // call runs one attempt. timedOut reports that the attempt's own context
 // (of AttemptTimeout) expired while the caller's did not.
 func (r *run) call(ctx context.Context, op func(context.Context) error) (err error, timedOut bool) {
+	if r.cfg.attemptTimeout == 0 { // the usual case, inline: callWith has a defer
+		return op(ctx), false
+	}
 	return callWith(ctx, op, r.cfg.attemptTimeout)
 }
 
