@@ -37,16 +37,18 @@ import (
 // POST that got a 503 is not retried, and still speaks of the
 // downstream's health.
 //
-// A nil b, or one that cannot work (breaker.New of an invalid Config, the
-// zero Breaker), fails the call with ErrInvalidOption before any attempt,
-// and errors.Is finds breaker.ErrInvalidConfig in the error. The last
-// Breaker or NoBreaker of a call wins.
+// A nil b fails the call with ErrInvalidOption before any attempt; so does
+// one that cannot work (breaker.New of an invalid Config, the zero
+// Breaker), and then errors.Is also finds breaker.ErrInvalidConfig in the
+// error. The last Breaker or NoBreaker of a call wins.
 //
 // Default: none.
 func Breaker(b *breaker.Breaker) Option { return breakerOption{b: b} }
 
 // NoBreaker removes the Breaker that an earlier option, such as a bundle's,
 // set.
+//
+// Default: no Breaker to remove.
 func NoBreaker() Option { return breakerOption{none: true} }
 
 // breakerOption is Breaker's and NoBreaker's Option. It has two fields, so
