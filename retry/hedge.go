@@ -186,6 +186,9 @@ func releaseOf[T any](opts []Option) (func(T), error) {
 			inline = strings.TrimSuffix(strings.TrimPrefix(reflect.TypeOf(o).String(), "retry.releaseOption["), "]")
 		}
 	}
+	if bad == nil && inline == "" && (f != nil || !found) {
+		return f, nil // the usual case, which names no type: reflect costs
+	}
 	want := reflect.TypeFor[T]().String()
 	switch {
 	case bad != nil && bad.releaseType() == want:
