@@ -81,7 +81,7 @@ func (t *slowTail) Call(ctx context.Context) error {
 		}
 		return nil
 	}
-	w := t.s.newWait()
+	w := t.s.newWait(ctx)
 	t.queue = append(t.queue, tailJob{w: w, service: d})
 	t.next()
 	if w.park() != wokeServed {
