@@ -264,6 +264,11 @@ func TestFullGrid(t *testing.T) {
 	checkContention(t, find(t, results, "contention", "full-jitter"), find(t, results, "contention", "exponential"))
 	checkPushbackHonoured(t, find(t, results, "pushback", "naive"), find(t, results, "pushback", "defaults"))
 	checkTailBaseline(t, find(t, results, "slow-tail", "no-hedging"), find(t, results, "slow-tail-overload", "no-hedging"))
+	checkHedgingCutsTheTail(t, find(t, results, "slow-tail", "no-hedging"), find(t, results, "slow-tail", HedgingFixed.Name), find(t, results, "slow-tail", HedgingAdaptive.Name))
+	checkHedgingUnderOverload(t, find(t, results, "slow-tail-overload", HedgingFixed.Name))
+	if ok, figures := checkHedgeBudget(find(t, results, "slow-tail-overload", HedgingBudget.Name)); !ok {
+		t.Logf("claim not met, as a retry.Budget refills on success (TestSlowTailOverloadBudgetHoldsHedgesToItsRatio): %s", figures)
+	}
 	if r := find(t, results, "capacity", "defaults"); !r.Recovered() || r.Recovery > 10*time.Second {
 		t.Logf("claim not met by the current defaults: %s", describe(r))
 	}
@@ -298,6 +303,13 @@ func TestFullGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "breaker.svg", brk.Bytes())
+
+	// The chart of hedging: the slow tail's latency and extra load.
+	var hedging bytes.Buffer
+	if err := WriteHedgingSVG(&hedging, results); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "hedging.svg", hedging.Bytes())
 
 	points := headlineSweep(t)
 	var sweepCSV, sweepSVG bytes.Buffer

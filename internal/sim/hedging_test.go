@@ -1,9 +1,13 @@
 package sim
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
+	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -321,5 +325,34 @@ func TestHedgingRunsAreDeterministic(t *testing.T) {
 		if a.Calls <= a.Requests {
 			t.Errorf("%s under %s: %d calls for %d requests; want some hedges", c.scenario, c.policy.Name, a.Calls, a.Requests)
 		}
+	}
+}
+
+// TestHedgingSVGDrawsTheSlowTailScenarios: the chart is well-formed XML,
+// with a panel per slow-tail scenario, three latency bars and a load bar
+// per policy, and nothing of the other scenarios.
+func TestHedgingSVGDrawsTheSlowTailScenarios(t *testing.T) {
+	t.Parallel()
+	sc := small(t, "slow-tail")
+	results := []Result{cell(small(t, "flaky"), Defaults), cell(sc, NoHedging), cell(sc, HedgingFixed), cell(sc, HedgingAdaptive)}
+	var b bytes.Buffer
+	if err := WriteHedgingSVG(&b, results); err != nil {
+		t.Fatal(err)
+	}
+	d := xml.NewDecoder(bytes.NewReader(b.Bytes()))
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("the chart is not well-formed XML: %v", err)
+		}
+	}
+	for _, pol := range []string{"no-hedging", "hedging-fixed", "hedging-adaptive"} {
+		if n := strings.Count(b.String(), "<title>"+pol); n != 4 {
+			t.Errorf("%d bars of %s; want 4: p50, p99, p99.9 and the extra load", n, pol)
+		}
+	}
+	if strings.Contains(b.String(), "defaults") || strings.Count(b.String(), "font-size=\"15\"") != 1 {
+		t.Errorf("the chart draws other scenarios than slow-tail, or not one panel:\n%s", b.String())
 	}
 }
