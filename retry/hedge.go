@@ -35,6 +35,10 @@ import (
 // The coordinator touches only the round (round), never the loop's state
 // (run), which stays on the caller's stack; it notes what it did, and the
 // caller sends the events once the round is over.
+//
+// On the simulator's clock, a hook.Runner, a round runs on the runner's
+// processes and events instead of goroutines and a timer, with the same
+// decisions (startHedge, settle): see hook.go.
 
 // Hedge makes a call of DoHedged hedge: when the attempts in flight have
 // not answered after delay, it starts another, up to max attempts in
@@ -393,12 +397,7 @@ type round struct {
 	attempt     int  // attempts of the call started, as run.attempt
 	base        int  // the call's attempt number of the round's first
 	h           hedger
-	runner      hook.Runner // the simulator's: the round runs on it (hook.go)
-
-	// A round on a runner's: its timer, and the caller's wake while it
-	// waits for the end of the round.
-	stopTimer func() bool
-	wake      func()
+	on          *onRunner // the simulator's: the round runs on it (hook.go); nil: the real clock
 
 	mu      sync.Mutex
 	timer   *time.Timer   // time.AfterFunc(delay, fire), made at the first round
@@ -410,7 +409,6 @@ type round struct {
 
 	// The coordinator's, while it runs.
 	inFlight  int         // attempts of the round that have not returned
-	refused   bool        // the Budget or the Breaker refused a hedge: no more start
 	results   chan finish // one per attempt in flight: never blocks one
 	over      chan struct{}
 	atts      []raced
@@ -424,6 +422,7 @@ type round struct {
 	err       error
 	timedOut  bool
 	panicked  bool
+	refused   bool // the Budget or the Breaker refused a hedge: no more start
 	panicVal  any
 }
 
@@ -487,7 +486,7 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 // begin sets rd up for a round of r whose first attempt is first, with
 // the context that cancel ends. The caller holds mu.
 func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, first hedgeAttempt, cancel context.CancelFunc) {
-	rd.ctx, rd.layer, rd.runner = ctx, layer, nil
+	rd.ctx, rd.layer = ctx, layer
 	rd.delay, rd.max, rd.timeout = r.cfg.roundDelay(), r.cfg.hedgeMax, r.cfg.attemptTimeout
 	rd.latency = r.cfg.hedgeLatency
 	rd.maxAttempts, rd.budget, rd.breaker = r.cfg.maxAttempts, r.cfg.budget, r.cfg.breaker
@@ -662,7 +661,7 @@ func (rd *round) startHedge() bool {
 	rd.attempt++
 	rd.inFlight++
 	a := rd.h.fork(false)
-	if rd.runner != nil {
+	if rd.on != nil {
 		rd.spawnOn(a, permit) // hook.go
 		return true
 	}
@@ -772,8 +771,8 @@ func (rd *round) note(kind observe.Kind, attempt, n int) {
 	}
 	var now instant
 	switch {
-	case rd.runner != nil: // the simulator's, which the round runs on
-		now = reading(rd.runner.Now().Sub(epoch))
+	case rd.on != nil: // the simulator's, which the round runs on
+		now = reading(rd.on.runner.Now().Sub(epoch))
 	case !rd.clocked:
 		now = reading(time.Since(epoch))
 	}

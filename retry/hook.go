@@ -57,14 +57,28 @@ func latencyOn(cfg any, c hook.Clock) any {
 // downstream. The decisions (startHedge, settle) are those of the real
 // round.
 
+// onRunner is the state of the rounds of a call on a hook.Runner, apart
+// from the round, so that the calls on the real clock do not carry it: the
+// runner, the stop of the delay's event, and the caller's wake while it
+// waits for the end of a round.
+type onRunner struct {
+	runner    hook.Runner
+	stopTimer func() bool
+	wake      func()
+}
+
 // raceOn is race on rn.
 func (r *run) raceOn(rn hook.Runner, ctx context.Context, layer *layerCtx, h hedger, first hedgeAttempt, permit *breaker.Permit) (timedOut, reported bool, err error) {
 	rd := h.round()
 	actx, cancel := rn.WithCancel(layer)
 	rd.begin(r, ctx, layer, h, first, cancel)
-	rd.runner, rd.wake = rn, nil
+	if rd.on == nil {
+		rd.on = &onRunner{runner: rn}
+	}
+	on := rd.on
+	on.wake = nil
 	rd.inFlight, rd.refused = 1, false
-	rd.stopTimer = rn.AfterFunc(rd.delay, rd.tickOn)
+	on.stopTimer = rn.AfterFunc(rd.delay, rd.tickOn)
 
 	normal := false
 	defer func() {
@@ -74,7 +88,7 @@ func (r *run) raceOn(rn hook.Runner, ctx context.Context, layer *layerCtx, h hed
 				rd.awaitOn()
 				rd.releaseAll(-1)
 			} else {
-				rd.stopTimer()
+				on.stopTimer()
 			}
 			cancel()
 		}
@@ -89,7 +103,7 @@ func (r *run) raceOn(rn hook.Runner, ctx context.Context, layer *layerCtx, h hed
 		rd.latency.observe(rn.Now().Sub(began))
 	}
 	if !rd.fired {
-		rd.stopTimer()
+		on.stopTimer()
 		cancel()
 		first.keep()
 		return timedOut, false, err
@@ -104,14 +118,14 @@ func (r *run) raceOn(rn hook.Runner, ctx context.Context, layer *layerCtx, h hed
 func (rd *round) tickOn() {
 	rd.fired = true
 	if rd.startHedge() && rd.inFlight < rd.max {
-		rd.stopTimer = rd.runner.AfterFunc(rd.delay, rd.tickOn)
+		rd.on.stopTimer = rd.on.runner.AfterFunc(rd.delay, rd.tickOn)
 	}
 }
 
 // spawnOn starts a, a hedge that startHedge counted, on a process of the
 // runner's.
 func (rd *round) spawnOn(a hedgeAttempt, permit breaker.Permit) {
-	rn := rd.runner
+	rn := rd.on.runner
 	actx, cancel := rn.WithCancel(rd.layer)
 	i := len(rd.atts)
 	rd.atts = append(rd.atts, raced{a: a, cancel: cancel, permit: permit})
@@ -124,9 +138,9 @@ func (rd *round) spawnOn(a hedgeAttempt, permit breaker.Permit) {
 				f.panicked, f.panicVal = true, p
 			}
 			rd.settle(f)
-			if rd.inFlight == 0 && rd.wake != nil {
-				rd.wake()
-				rd.wake = nil
+			if rd.inFlight == 0 && rd.on.wake != nil {
+				rd.on.wake()
+				rd.on.wake = nil
 			}
 		}()
 		var began time.Time
@@ -144,11 +158,11 @@ func (rd *round) spawnOn(a hedgeAttempt, permit breaker.Permit) {
 // returned, and ends the round.
 func (rd *round) awaitOn() {
 	for rd.inFlight > 0 {
-		park, wake := rd.runner.Waiter()
-		rd.wake = wake
+		park, wake := rd.on.runner.Waiter()
+		rd.on.wake = wake
 		park()
 	}
-	rd.wake = nil
+	rd.on.wake = nil
 	rd.noteEnd()
-	rd.stopTimer()
+	rd.on.stopTimer()
 }

@@ -356,3 +356,44 @@ func TestHedgingSVGDrawsTheSlowTailScenarios(t *testing.T) {
 		t.Errorf("the chart draws other scenarios than slow-tail, or not one panel:\n%s", b.String())
 	}
 }
+
+// TestHedgePanicOnTheVirtualClockReachesTheCaller: a hedge that panics
+// ends the round; the first attempt is cancelled and awaited, and the
+// panic is raised on the caller's process, which the Scheduler reports.
+func TestHedgePanicOnTheVirtualClockReachesTheCaller(t *testing.T) {
+	for _, first := range []bool{false, true} {
+		s := NewScheduler()
+		var firstEnded time.Duration
+		n := 0
+		op := func(ctx context.Context) (int, error) {
+			n++
+			i := n
+			s.Sleep(ctx, map[int]time.Duration{1: time.Second, 2: 5 * time.Millisecond}[i])
+			if i == 1 {
+				firstEnded = s.Elapsed()
+			}
+			if first == (i == 1) {
+				panic("boom")
+			}
+			return i, nil
+		}
+		s.Go(func(ctx context.Context) {
+			retry.DoHedged(ctx, op, s.Option(), retry.Hedge(10*time.Millisecond, 2))
+		})
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, "boom") {
+					t.Errorf("first panics %v: Run panicked with %q; want the op's panic", first, msg)
+				}
+			}()
+			s.Run(time.Hour, nil)
+			t.Errorf("first panics %v: Run returned; want a panic", first)
+		}()
+		// The hedge panics at 15ms, and the first, cancelled, ends then;
+		// or the hedge wins at 15ms, and the first, cancelled, panics.
+		if firstEnded != 15*time.Millisecond {
+			t.Errorf("first panics %v: the first attempt ended at %v; want 15ms: cancelled and awaited before the panic went on", first, firstEnded)
+		}
+	}
+}
