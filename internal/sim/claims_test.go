@@ -18,7 +18,7 @@ import (
 // again on the full grid that cmd/sim runs.
 
 var (
-	full   = flag.Bool("sim.full", false, "also check every claim on the full grid of cmd/sim, and its output against testdata (about 20s under -race)")
+	full   = flag.Bool("sim.full", false, "also check every claim on the full grid of cmd/sim, and its output against testdata (about 25s; 2 min under -race)")
 	update = flag.Bool("sim.update", false, "with -sim.full, rewrite the full grid's output in testdata")
 )
 

@@ -57,7 +57,7 @@ func (s *Scheduler) AfterFunc(d time.Duration, fn func()) (stop func() bool) {
 // makes it run again, as an event at the current time: see hook.Runner.
 // Only a process may call it.
 func (s *Scheduler) Waiter() (park, wake func()) {
-	w := s.newWait(nil)
+	w := s.newWait(context.Background()) // no cancel ends it
 	return func() { w.park() }, func() { s.At(s.now, func() { w.fire(wokeWoken) }) }
 }
 

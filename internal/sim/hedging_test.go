@@ -117,7 +117,7 @@ func TestHedgedFailuresAsOnTheRealClock(t *testing.T) {
 	// when 1 fails at 20ms, 4 when 2 fails at 25ms, 5 when 3 fails at
 	// 28ms, and 5 wins at 33ms.
 	took := []time.Duration{20 * time.Millisecond, 15 * time.Millisecond, 8 * time.Millisecond, 50 * time.Millisecond, 5 * time.Millisecond}
-	run := func(sleep func(context.Context, time.Duration) bool, now func() time.Duration, opts ...retry.Option) (v int, err error, began []time.Duration, events []observe.Event) {
+	run := func(sleep func(context.Context, time.Duration) bool, now func() time.Duration, opts ...retry.Option) (v int, began []time.Duration, events []observe.Event, err error) {
 		var rec observe.Recorder
 		var mu sync.Mutex // the real path's attempts run on goroutines of their own
 		op := func(ctx context.Context) (int, error) {
@@ -137,7 +137,7 @@ func TestHedgedFailuresAsOnTheRealClock(t *testing.T) {
 		v, err = retry.DoHedged(context.Background(), op, opts...)
 		mu.Lock()
 		defer mu.Unlock()
-		return v, err, began, rec.Events()
+		return v, began, rec.Events(), err
 	}
 
 	s := NewScheduler()
@@ -146,7 +146,7 @@ func TestHedgedFailuresAsOnTheRealClock(t *testing.T) {
 	var began []time.Duration
 	var events []observe.Event
 	s.Go(func(context.Context) {
-		v, err, began, events = run(s.Sleep, s.Elapsed, s.Option())
+		v, began, events, err = run(s.Sleep, s.Elapsed, s.Option())
 	})
 	s.Run(time.Hour, func() bool { return s.Live() == 0 })
 	s.Stop()
@@ -162,7 +162,7 @@ func TestHedgedFailuresAsOnTheRealClock(t *testing.T) {
 			}
 		}
 		now := func() time.Duration { return time.Since(start) }
-		rv, rerr, rbegan, revents := run(sleep, now)
+		rv, rbegan, revents, rerr := run(sleep, now)
 		want := []time.Duration{0, 10 * time.Millisecond, 20 * time.Millisecond, 25 * time.Millisecond, 28 * time.Millisecond}
 		if rv != 5 || rerr != nil || !cmp.Equal(want, rbegan) {
 			t.Errorf("on the real clock, DoHedged = %d, %v, attempts began at %v; want 5, nil, at %v", rv, rerr, rbegan, want)
@@ -214,7 +214,7 @@ func TestWithCancelWakesWaitsOnTheContextAndItsChildren(t *testing.T) {
 		})
 	}
 	parent, cancel := s.WithCancel(s.ctx)
-	child, cancelChild := s.WithCancel(context.WithValue(parent, "key", 1))
+	child, cancelChild := s.WithCancel(context.WithValue(parent, testKey{}, 1))
 	defer cancelChild()
 	grandchild, cancelGrandchild := s.WithCancel(child)
 	defer cancelGrandchild()
@@ -229,6 +229,9 @@ func TestWithCancelWakesWaitsOnTheContextAndItsChildren(t *testing.T) {
 		t.Errorf("Sleeps woke at %v reporting %v; want %v, all false", woke, oks, want)
 	}
 }
+
+// testKey is the key of a context's value in tests.
+type testKey struct{}
 
 // TestAfterFuncStops checks the seam's timer: stopped before it is due, it
 // does not run and stop reports true; after, stop reports false.

@@ -185,10 +185,8 @@ func (s *Scheduler) newWait(ctx context.Context) *wait {
 		panic("sim: only a process can wait")
 	}
 	w := &wait{s: s, p: s.running}
-	if ctx != nil {
-		if sc, ok := ctx.Value(scopeKey{}).(*scope); ok {
-			sc.add(w)
-		}
+	if sc, ok := ctx.Value(scopeKey{}).(*scope); ok {
+		sc.add(w)
 	}
 	return w
 }
