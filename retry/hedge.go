@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/hook"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry/breaker"
 )
@@ -34,6 +35,10 @@ import (
 // The coordinator touches only the round (round), never the loop's state
 // (run), which stays on the caller's stack; it notes what it did, and the
 // caller sends the events once the round is over.
+//
+// On the simulator's clock, a hook.Runner, a round runs on the runner's
+// processes and events instead of goroutines and a timer, with the same
+// decisions (startHedge, settle): see hook.go.
 
 // Hedge makes a call of DoHedged hedge: when the attempts in flight have
 // not answered after delay, it starts another, up to max attempts in
@@ -392,6 +397,7 @@ type round struct {
 	attempt     int  // attempts of the call started, as run.attempt
 	base        int  // the call's attempt number of the round's first
 	h           hedger
+	on          *onRunner // the simulator's: the round runs on it (hook.go); nil: the real clock
 
 	mu      sync.Mutex
 	timer   *time.Timer   // time.AfterFunc(delay, fire), made at the first round
@@ -402,6 +408,7 @@ type round struct {
 	tick    chan struct{}
 
 	// The coordinator's, while it runs.
+	inFlight  int         // attempts of the round that have not returned
 	results   chan finish // one per attempt in flight: never blocks one
 	over      chan struct{}
 	atts      []raced
@@ -415,6 +422,7 @@ type round struct {
 	err       error
 	timedOut  bool
 	panicked  bool
+	refused   bool // the Budget or the Breaker refused a hedge: no more start
 	panicVal  any
 }
 
@@ -432,23 +440,14 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 		first.keep()
 		return timedOut, false, err
 	}
+	if r.cfg.clock != nil {
+		if rn, ok := r.cfg.clock.(hook.Runner); ok { // the simulator's (hook.go)
+			return r.raceOn(rn, ctx, layer, h, first, permit)
+		}
+	}
 	actx, cancel := context.WithCancel(layer)
 	rd.mu.Lock()
-	rd.ctx, rd.layer = ctx, layer
-	rd.delay, rd.max, rd.timeout = r.cfg.roundDelay(), r.cfg.hedgeMax, r.cfg.attemptTimeout
-	rd.latency = r.cfg.hedgeLatency
-	rd.maxAttempts, rd.budget, rd.breaker = r.cfg.maxAttempts, r.cfg.budget, r.cfg.breaker
-	rd.classifier, rd.kinds, rd.clocked = r.cfg.classifier, r.cfg.kinds, r.cfg.clock != nil
-	rd.attempt, rd.base, rd.h = r.attempt, r.attempt, h
-	rd.cancelled = 0
-	if rd.atts == nil {
-		rd.atts = rd.atts2[:0]
-	}
-	rd.atts = append(rd.atts[:0], raced{a: first, cancel: cancel})
-	rd.counts = [classify.NumClasses]int{}
-	rd.notes = rd.notes[:0]
-	rd.fired, rd.decided = false, -1
-	rd.err, rd.timedOut, rd.panicked, rd.panicVal = nil, false, false, nil
+	rd.begin(r, ctx, layer, h, first, cancel)
 	rd.pending = true
 	if rd.timer == nil {
 		rd.timer = time.AfterFunc(rd.delay, rd.fire)
@@ -481,6 +480,33 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 		return timedOut, false, err
 	}
 	// The delay passed: the coordinator decided the round.
+	return r.endRace(ctx, rd, permit)
+}
+
+// begin sets rd up for a round of r whose first attempt is first, with
+// the context that cancel ends. The caller holds mu.
+func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, first hedgeAttempt, cancel context.CancelFunc) {
+	rd.ctx, rd.layer = ctx, layer
+	rd.delay, rd.max, rd.timeout = r.cfg.roundDelay(), r.cfg.hedgeMax, r.cfg.attemptTimeout
+	rd.latency = r.cfg.hedgeLatency
+	rd.maxAttempts, rd.budget, rd.breaker = r.cfg.maxAttempts, r.cfg.budget, r.cfg.breaker
+	rd.classifier, rd.kinds, rd.clocked = r.cfg.classifier, r.cfg.kinds, r.cfg.clock != nil
+	rd.attempt, rd.base, rd.h = r.attempt, r.attempt, h
+	rd.cancelled = 0
+	if rd.atts == nil {
+		rd.atts = rd.atts2[:0]
+	}
+	rd.atts = append(rd.atts[:0], raced{a: first, cancel: cancel})
+	rd.counts = [classify.NumClasses]int{}
+	rd.notes = rd.notes[:0]
+	rd.fired, rd.decided = false, -1
+	rd.err, rd.timedOut, rd.panicked, rd.panicVal = nil, false, false, nil
+}
+
+// endRace ends a round that the delay's passing made a race, once every
+// attempt of it has returned: the loop takes the round's outcome, the
+// losers' values are released, and the hedges' events sent.
+func (r *run) endRace(ctx context.Context, rd *round, permit *breaker.Permit) (timedOut, reported bool, err error) {
 	if r.cfg.breaker != nil {
 		rd.report(permit, rd.first, rd.firstLost)
 	}
@@ -574,93 +600,19 @@ func (rd *round) fire() {
 // first attempt in flight on the caller's goroutine, until every attempt
 // has returned.
 func (rd *round) coordinate() {
-	inFlight := 1
-	refused := false // the Budget or the Breaker refused a hedge: no more start
-	// start starts a hedge, if one may start now: it pays the budget and
-	// asks the breaker.
-	start := func() bool {
-		switch {
-		case refused, inFlight >= rd.max, rd.attempt >= rd.maxAttempts, rd.ctx.Err() != nil, rd.decided >= 0:
-			return false
-		}
-		var permit breaker.Permit
-		if rd.breaker != nil {
-			p, err := rd.breaker.Allow()
-			if err != nil {
-				refused = true
-				return false
-			}
-			permit = p
-		}
-		if rd.budget != nil && !rd.budget.spend() {
-			if rd.breaker != nil {
-				permit.Cancel()
-			}
-			refused = true
-			return false
-		}
-		rd.attempt++
-		inFlight++
-		a := rd.h.fork(false)
-		actx, cancel := context.WithCancel(rd.layer)
-		i := len(rd.atts)
-		rd.atts = append(rd.atts, raced{a: a, cancel: cancel, permit: permit})
-		rd.note(observe.KindHedgeStarted, rd.attempt, inFlight)
-		go hedgeCall(actx, a, rd.timeout, rd.latency, i, rd.results)
-		return true
-	}
-	if start() && inFlight < rd.max {
+	rd.inFlight, rd.refused = 1, false
+	if rd.startHedge() && rd.inFlight < rd.max {
 		rd.mu.Lock()
 		rd.arm()
 		rd.mu.Unlock()
 	}
 	done := rd.ctx.Done()
-	for inFlight > 0 {
+	for rd.inFlight > 0 {
 		select {
 		case f := <-rd.results:
-			inFlight--
-			a := &rd.atts[f.i]
-			a.done = true
-			a.cancel()
-			lost := rd.decided >= 0
-			switch {
-			case lost:
-				// A loser, cancelled, has returned.
-			case f.panicked:
-				rd.panicked, rd.panicVal, rd.decided = true, f.panicVal, f.i
-				rd.cancelAll()
-			case f.err == nil:
-				rd.decided, rd.err, rd.timedOut = f.i, nil, false
-				rd.cancelAll()
-			default:
-				class := rd.classify(f.err, f.timedOut)
-				if class == classify.Permanent || rd.layer.gaveUp.Load() || rd.ctx.Err() != nil {
-					rd.decided, rd.err, rd.timedOut = f.i, f.err, f.timedOut
-					rd.cancelAll()
-					break
-				}
-				// Worth retrying: while others are in flight, the next
-				// attempt starts at once, if one may. The round ends when
-				// none is left in flight, and the loop waits as after any
-				// failed attempt.
-				rd.err, rd.timedOut = f.err, f.timedOut
-				if inFlight > 0 {
-					start()
-				}
-				if inFlight == 0 {
-					rd.decided = f.i
-				} else {
-					rd.counts[class]++
-				}
-			}
-			switch {
-			case f.i == 0: // the caller's: the loop's permit, reported by the caller
-				rd.first, rd.firstLost = f, lost
-			case rd.breaker != nil:
-				rd.report(&a.permit, f, lost)
-			}
+			rd.settle(f)
 		case <-rd.tick:
-			if start() && inFlight < rd.max {
+			if rd.startHedge() && rd.inFlight < rd.max {
 				rd.mu.Lock()
 				rd.arm()
 				rd.mu.Unlock()
@@ -669,12 +621,7 @@ func (rd *round) coordinate() {
 			done = nil // the attempts see it too; no hedge starts after it
 		}
 	}
-	if rd.decided >= 0 && !rd.panicked && rd.err == nil && len(rd.atts) > 1 {
-		rd.note(observe.KindHedgeWon, rd.base+rd.decided, 0)
-	}
-	if rd.cancelled > 0 {
-		rd.note(observe.KindHedgeCancelled, rd.base+rd.decided, rd.cancelled)
-	}
+	rd.noteEnd()
 	rd.mu.Lock()
 	owed := rd.stop()
 	rd.mu.Unlock()
@@ -686,6 +633,101 @@ func (rd *round) coordinate() {
 	default:
 	}
 	close(rd.over)
+}
+
+// startHedge starts a hedge, if one may start now: it pays the budget and
+// asks the breaker, and reports whether it started one.
+func (rd *round) startHedge() bool {
+	switch {
+	case rd.refused, rd.inFlight >= rd.max, rd.attempt >= rd.maxAttempts, rd.ctx.Err() != nil, rd.decided >= 0:
+		return false
+	}
+	var permit breaker.Permit
+	if rd.breaker != nil {
+		p, err := rd.breaker.Allow()
+		if err != nil {
+			rd.refused = true
+			return false
+		}
+		permit = p
+	}
+	if rd.budget != nil && !rd.budget.spend() {
+		if rd.breaker != nil {
+			permit.Cancel()
+		}
+		rd.refused = true
+		return false
+	}
+	rd.attempt++
+	rd.inFlight++
+	a := rd.h.fork(false)
+	if rd.on != nil {
+		rd.spawnOn(a, permit) // hook.go
+		return true
+	}
+	actx, cancel := context.WithCancel(rd.layer)
+	i := len(rd.atts)
+	rd.atts = append(rd.atts, raced{a: a, cancel: cancel, permit: permit})
+	rd.note(observe.KindHedgeStarted, rd.attempt, rd.inFlight)
+	go hedgeCall(actx, a, rd.timeout, rd.latency, i, rd.results)
+	return true
+}
+
+// settle takes the end of an attempt of the round: the first success, or
+// a Permanent failure, decides the round and cancels the others; a
+// failure worth retrying starts the next attempt at once, if one may
+// start, while others are in flight.
+func (rd *round) settle(f finish) {
+	rd.inFlight--
+	rd.atts[f.i].done = true
+	rd.atts[f.i].cancel()
+	lost := rd.decided >= 0
+	switch {
+	case lost:
+		// A loser, cancelled, has returned.
+	case f.panicked:
+		rd.panicked, rd.panicVal, rd.decided = true, f.panicVal, f.i
+		rd.cancelAll()
+	case f.err == nil:
+		rd.decided, rd.err, rd.timedOut = f.i, nil, false
+		rd.cancelAll()
+	default:
+		class := rd.classify(f.err, f.timedOut)
+		if class == classify.Permanent || rd.layer.gaveUp.Load() || rd.ctx.Err() != nil {
+			rd.decided, rd.err, rd.timedOut = f.i, f.err, f.timedOut
+			rd.cancelAll()
+			break
+		}
+		// Worth retrying: while others are in flight, the next attempt
+		// starts at once, if one may. The round ends when none is left in
+		// flight, and the loop waits as after any failed attempt.
+		rd.err, rd.timedOut = f.err, f.timedOut
+		if rd.inFlight > 0 {
+			rd.startHedge()
+		}
+		if rd.inFlight == 0 {
+			rd.decided = f.i
+		} else {
+			rd.counts[class]++
+		}
+	}
+	switch {
+	case f.i == 0: // the caller's: the loop's permit, reported by the caller
+		rd.first, rd.firstLost = f, lost
+	case rd.breaker != nil:
+		rd.report(&rd.atts[f.i].permit, f, lost)
+	}
+}
+
+// noteEnd notes, once every attempt of the round has returned, which won
+// and how many lost.
+func (rd *round) noteEnd() {
+	if rd.decided >= 0 && !rd.panicked && rd.err == nil && len(rd.atts) > 1 {
+		rd.note(observe.KindHedgeWon, rd.base+rd.decided, 0)
+	}
+	if rd.cancelled > 0 {
+		rd.note(observe.KindHedgeCancelled, rd.base+rd.decided, rd.cancelled)
+	}
 }
 
 // cancelAll cancels the attempts of the round that are still running: the
@@ -728,7 +770,10 @@ func (rd *round) note(kind observe.Kind, attempt, n int) {
 		return
 	}
 	var now instant
-	if !rd.clocked {
+	switch {
+	case rd.on != nil: // the simulator's, which the round runs on
+		now = reading(rd.on.runner.Now().Sub(epoch))
+	case !rd.clocked:
 		now = reading(time.Since(epoch))
 	}
 	rd.notes = append(rd.notes, hedgeNote{kind: kind, attempt: attempt, n: n, now: now})

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -538,5 +539,29 @@ func TestHedgeReleasesSupersededRejectedValues(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkHedgeFired is a hedged call whose first attempt does not answer
+// before the delay (0): the timer's goroutine coordinates the round, the
+// hedge runs on a goroutine of its own and wins at once, and the first
+// attempt, cancelled, returns.
+func BenchmarkHedgeFired(b *testing.B) {
+	ctx := context.Background()
+	var n atomic.Int64
+	op := func(ctx context.Context) (int, error) {
+		if n.Add(1)%2 == 1 { // the first to start waits until the other has won
+			<-ctx.Done()
+			return 0, ctx.Err()
+		}
+		return 1, nil
+	}
+	hedged := retry.Options(retry.Backoff(backoff.Constant(0)), retry.Hedge(0, 2))
+	b.ReportAllocs()
+	for b.Loop() {
+		n.Store(0)
+		if v, err := retry.DoHedged(ctx, op, hedged); v != 1 || err != nil {
+			b.Fatalf("DoHedged() = %v, %v; want 1, nil", v, err)
+		}
 	}
 }

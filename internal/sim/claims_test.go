@@ -18,7 +18,7 @@ import (
 // again on the full grid that cmd/sim runs.
 
 var (
-	full   = flag.Bool("sim.full", false, "also check every claim on the full grid of cmd/sim, and its output against testdata (about 20s under -race)")
+	full   = flag.Bool("sim.full", false, "also check every claim on the full grid of cmd/sim, and its output against testdata (about 25s; 2 min under -race)")
 	update = flag.Bool("sim.update", false, "with -sim.full, rewrite the full grid's output in testdata")
 )
 
@@ -264,6 +264,11 @@ func TestFullGrid(t *testing.T) {
 	checkContention(t, find(t, results, "contention", "full-jitter"), find(t, results, "contention", "exponential"))
 	checkPushbackHonoured(t, find(t, results, "pushback", "naive"), find(t, results, "pushback", "defaults"))
 	checkTailBaseline(t, find(t, results, "slow-tail", "no-hedging"), find(t, results, "slow-tail-overload", "no-hedging"))
+	checkHedgingCutsTheTail(t, find(t, results, "slow-tail", "no-hedging"), find(t, results, "slow-tail", HedgingFixed.Name), find(t, results, "slow-tail", HedgingAdaptive.Name))
+	checkHedgingUnderOverload(t, find(t, results, "slow-tail-overload", HedgingFixed.Name))
+	if ok, figures := checkHedgeBudget(find(t, results, "slow-tail-overload", HedgingBudget.Name)); !ok {
+		t.Logf("claim not met, as a retry.Budget refills on success (TestSlowTailOverloadBudgetHoldsHedgesToItsRatio): %s", figures)
+	}
 	if r := find(t, results, "capacity", "defaults"); !r.Recovered() || r.Recovery > 10*time.Second {
 		t.Logf("claim not met by the current defaults: %s", describe(r))
 	}
@@ -298,6 +303,13 @@ func TestFullGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "breaker.svg", brk.Bytes())
+
+	// The chart of hedging: the slow tail's latency and extra load.
+	var hedging bytes.Buffer
+	if err := WriteHedgingSVG(&hedging, results); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "hedging.svg", hedging.Bytes())
 
 	points := headlineSweep(t)
 	var sweepCSV, sweepSVG bytes.Buffer

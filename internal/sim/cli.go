@@ -25,6 +25,7 @@ type Command struct {
 	Sweep    *Sweep // nil: run the grid
 	Out      string // the directory of a sweep's files
 	SVG      string // the chart of a run of the grid; "" for none
+	HedgeSVG string // the chart of its slow-tail scenarios; "" for none
 	Table    bool
 }
 
@@ -38,6 +39,7 @@ func ParseCommand(args []string, usage io.Writer) (Command, error) {
 	c := Command{}
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of every random draw of the runs")
 	fs.StringVar(&c.SVG, "svg", "sim.svg", "file to draw the chart of the grid in; empty for none")
+	fs.StringVar(&c.HedgeSVG, "hedge-svg", "hedging.svg", "file to draw the latency and extra load of the grid's slow-tail scenarios in, if it runs any; empty for none")
 	fs.BoolVar(&c.Table, "table", true, "print a table of the results on standard error")
 	fs.BoolVar(&c.Small, "small", false, "run the small grid of the tests instead of the full one")
 	scenario := fs.String("scenario", "", "the scenarios to run, comma-separated (`names`); empty for every one")
@@ -164,7 +166,8 @@ func (c Command) Scenarios() ([]Scenario, error) {
 // Main runs cmd/sim with args, the arguments without the program's name,
 // writing results to stdout and a table, messages and errors to stderr.
 // The same arguments give the same bytes. A run of the grid writes its CSV
-// on stdout, its table on stderr and its chart in c.SVG; a sweep writes
+// on stdout, its table on stderr, its chart in c.SVG and, if it has
+// slow-tail scenarios, their chart in c.HedgeSVG; a sweep writes
 // sweep-<scenario>.csv and sweep-<scenario>.svg in c.Out. It returns
 // ErrUsage or flag.ErrHelp for flags it cannot take, after writing why.
 func Main(args []string, stdout, stderr io.Writer) error {
@@ -199,6 +202,14 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		}
 		if c.Table {
 			fmt.Fprintf(stderr, "\nchart: %s\n", c.SVG)
+		}
+	}
+	if c.HedgeSVG != "" && slices.ContainsFunc(results, func(r Result) bool { _, ok := r.Scenario.Model.(SlowTail); return ok }) {
+		if err := writeFile(c.HedgeSVG, func(w io.Writer) error { return WriteHedgingSVG(w, results) }); err != nil {
+			return err
+		}
+		if c.Table {
+			fmt.Fprintf(stderr, "hedging chart: %s\n", c.HedgeSVG)
 		}
 	}
 	return nil

@@ -21,7 +21,7 @@ func TestParseCommandTakesValidFlags(t *testing.T) {
 		want func(Command) bool
 	}{
 		{"no flags", nil, func(c Command) bool {
-			return c.Seed == 1 && c.Scenario == nil && c.Tuning == (Tuning{}) && c.Sweep == nil && c.SVG == "sim.svg" && c.Table
+			return c.Seed == 1 && c.Scenario == nil && c.Tuning == (Tuning{}) && c.Sweep == nil && c.SVG == "sim.svg" && c.HedgeSVG == "hedging.svg" && c.Table
 		}},
 		{"scenarios", []string{"-scenario=flaky,capacity"}, func(c Command) bool {
 			return slices.Equal(c.Scenario, []string{"flaky", "capacity"})

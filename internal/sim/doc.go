@@ -54,8 +54,7 @@
 // BudgetPolicy (the defaults with a retry.Budget of ratio 0.1 shared by every
 // client), plus a few that the nested and contention scenarios add. The
 // slow-tail scenarios compare NoHedging, retry.Do without options, with
-// the hedging policies to come: those need retry.Do's hedging option, since
-// the simulator runs the real loop.
+// the hedging policies (see Hedging below).
 //
 // A Tuning changes the scenarios of the grid: the offered load, the
 // probability that a call fails, the number of clients, the ratio and burst
@@ -91,6 +90,7 @@
 // (WriteRecoverySVG) draws the goodput through the capacity drop, and
 // testdata/amplification.csv and .svg hold the sweep of the flaky scenario
 // over the failure probability, from 0 to 1: the charts of the README.
+// testdata/hedging.svg draws the slow-tail scenarios (see Hedging).
 //
 // # Circuit breakers
 //
@@ -110,9 +110,43 @@
 // every policy. WriteBreakerSVG draws their load and goodput over time
 // (testdata/breaker.svg).
 //
+// # Hedging
+//
+// A policy with Hedge runs the layer that calls the downstream with
+// retry.DoHedged, the real hedged loop, on the virtual clock: the
+// Scheduler is a hook.Runner, so that the call's hedges are processes
+// (Spawn), its hedge delay an event (AfterFunc), its wait for the end of a
+// round a park (Waiter), and its attempts' contexts the Scheduler's
+// (WithCancel), whose cancel wakes a loser where it waits, in Sleep or for
+// a server, at the same virtual instant. A run that hedges is as
+// reproducible as any other.
+//
+// A cancelled call lets its client go at once; the downstream is not
+// told. The slow tail with workers still serves the call, queued or begun,
+// as a server does that learns of the cancel only when it writes the
+// answer, if at all: the work of a loser is wasted, and it counts in the
+// load, the pessimistic choice for hedging under overload. Without
+// workers, the downstream's capacity is unbounded and a loser costs
+// nothing but its call.
+//
+// The slow-tail scenario compares NoHedging with HedgingFixed,
+// Hedge(HedgeDelay, 2) with HedgeDelay the slowest of the fast calls
+// (12 ms, fixed by the model), and HedgingAdaptive, HedgeAdaptive with a
+// retry.Latency of the default configuration (the 95th percentile of the
+// last 10 s) on the run's clock (Scheduler.Latency); the overload scenario
+// adds HedgingBudget, HedgingFixed with a retry.Budget(BudgetRatio,
+// BudgetBurst) shared by every client. On the slow tail, both hedging
+// policies cut the p99 more than tenfold for about 2% more calls. Under
+// overload, hedging amplifies the load, with the adaptive delay as with
+// the fixed one, and the Budget does not hold it to its ratio: a Budget
+// refills one retry for each call that succeeds, and the slow tail's calls
+// all succeed, however late, so every hedge is paid back.
+// WriteHedgingSVG draws the percentiles of the latency and the extra load
+// of each policy (testdata/hedging.svg).
+//
 // # Running it
 //
-//	make sim                                # go run ./internal/sim/cmd/sim
+//	make sim                                # go run ./internal/sim/cmd/sim: sim.svg, hedging.svg
 //	make sim SIMFLAGS='-scenario=capacity -budget=per-client'
 //	make sim SIMFLAGS='-scenario=capacity -sweep=load=50:400:50,fail=0:1:0.1 -out=sweeps'
 //	go run ./internal/sim/cmd/sim -h         # every flag

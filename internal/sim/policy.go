@@ -28,6 +28,12 @@ type Policy struct {
 
 	PerClient bool
 
+	// Hedge, if not nil, makes the layer that calls the downstream a call
+	// of retry.DoHedged rather than retry.Run, with the options it returns
+	// after Layer's: it is called with the run's Scheduler, for a Latency
+	// on its clock, when Layer is (see hedging.go).
+	Hedge func(s *Scheduler) []retry.Option
+
 	// Breaker, if not nil, gives the layer that calls the downstream a
 	// retry.Breaker made from it at the start of each run, on the run's
 	// clock, shared by every client (see outage.go).
@@ -117,9 +123,6 @@ var NoHedging = Policy{
 	Doc:   "retry.Do without options: a slow call is waited for",
 	Layer: func(int) []retry.Option { return nil },
 }
-
-// TailPolicies are the policies the slow-tail scenarios compare.
-var TailPolicies = []Policy{NoHedging}
 
 // BudgetEveryLayer retries at every layer, as Naive does, inner layers'
 // failures included, but with the default strategy, deadline and caps and

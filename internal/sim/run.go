@@ -38,6 +38,9 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 			opts := append([]retry.Option{s.Option(), retry.Rand(jitter)}, pol.Layer(i)...)
 			if i == sc.Layers-1 {
 				opts = append(opts, brk.options()...)
+				if pol.Hedge != nil {
+					opts = append(opts, pol.Hedge(s)...)
+				}
 			}
 			layers[i] = retry.Options(opts...)
 		}
@@ -65,7 +68,7 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 			rec.answer(r, errors.Is(err, ErrOverloaded), s.Elapsed())
 			return err
 		}
-		return retry.Run(ctx, func(ctx context.Context) error {
+		op := func(ctx context.Context) error {
 			err := call(ctx, r, layers, i+1)
 			if err != nil && sc.Responses && i+1 < len(layers) {
 				// What a caller makes of a response: an error of its own,
@@ -73,7 +76,12 @@ func Run(sc Scenario, pol Policy, seed uint64) Result {
 				return errResponse
 			}
 			return err
-		}, layers[i])
+		}
+		if pol.Hedge != nil && i == len(layers)-1 {
+			_, err := retry.DoHedged(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, op(ctx) }, layers[i])
+			return err
+		}
+		return retry.Run(ctx, op, layers[i])
 	}
 	begin := func(client int) {
 		r := rec.begin(s.Elapsed())

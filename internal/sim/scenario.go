@@ -131,7 +131,7 @@ func Grid(full bool) []Scenario {
 		},
 		{
 			Name: "slow-tail-overload", Doc: "the same, served by " + strconv.Itoa(workers) + " workers at 80% of their capacity, half of which stop for 2 s",
-			Clients: 10, Rate: math.Round(0.8 * overload.Capacity()), Duration: d, Layers: 1, Model: overload, Policies: TailPolicies,
+			Clients: 10, Rate: math.Round(0.8 * overload.Capacity()), Duration: d, Layers: 1, Model: overload, Policies: OverloadPolicies,
 		},
 		{
 			Name: "contention", Doc: "100 clients writing one record once, with optimistic concurrency (10 ms per write, 0-5 ms of network each way)",

@@ -109,13 +109,20 @@ func (s *Scheduler) Run(horizon time.Duration, done func() bool) {
 // goroutine ends. Events still queued are dropped. Call it once, after Run.
 func (s *Scheduler) Stop() {
 	s.cancel()
-	for _, p := range s.procs {
-		switch {
-		case p.ended:
-		case p.wait != nil:
-			p.wait.fire(wokeStopped)
-		case !p.started: // its start was still queued: it runs with its context done
-			s.resume(p)
+	// A process woken may park again, waiting for others that it finds
+	// still running (a hedged call waits for its hedges): it is woken
+	// again on the next pass, once they have ended. Each pass but the last
+	// ends a process at least.
+	for live := -1; s.live != live; {
+		live = s.live
+		for _, p := range s.procs {
+			switch {
+			case p.ended:
+			case p.wait != nil:
+				p.wait.fire(wokeStopped)
+			case !p.started: // its start was still queued: it runs with its context done
+				s.resume(p)
+			}
 		}
 	}
 	s.events = nil
@@ -157,6 +164,8 @@ const (
 	wokeServed  // the server answered
 	wokeFailed  // the server answered with a failure
 	wokeStopped // the run was stopped
+	wokeCancel  // the context it waited with was cancelled (WithCancel)
+	wokeWoken   // a Waiter's wake
 )
 
 // A wait is one park of a process that several events race to end, such as
@@ -169,12 +178,17 @@ type wait struct {
 }
 
 // newWait returns a wait for the running process, to be fired by events
-// and then parked in.
-func (s *Scheduler) newWait() *wait {
+// and then parked in. The cancel of a context that WithCancel made, ctx or
+// one it was made from, fires it.
+func (s *Scheduler) newWait(ctx context.Context) *wait {
 	if s.running == nil {
 		panic("sim: only a process can wait")
 	}
-	return &wait{s: s, p: s.running}
+	w := &wait{s: s, p: s.running}
+	if sc, ok := ctx.Value(scopeKey{}).(*scope); ok {
+		sc.add(w)
+	}
+	return w
 }
 
 // fire ends the wait, if nothing has yet, with why, and runs the process

@@ -76,7 +76,7 @@ func (sv *server) Call(ctx context.Context) error {
 		sv.enqueue(job{cost: sv.RejectCost})
 		return classify.MarkRateLimit(ErrOverloaded, sv.RetryAfter)
 	}
-	w := sv.s.newWait()
+	w := sv.s.newWait(ctx)
 	sv.enqueue(job{cost: 1, w: w})
 	sv.s.After(sv.Timeout, func() { w.fire(wokeTimer) })
 	switch w.park() {

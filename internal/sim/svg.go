@@ -36,6 +36,9 @@ var colors = map[string]string{
 	"equal-jitter":       "#2ca02c",
 	"decorrelated":       "#ff7f0e",
 	"no-hedging":         "#7f7f7f",
+	"hedging-fixed":      "#d62728", // hedging.go
+	"hedging-adaptive":   "#2ca02c",
+	"hedging-budget":     "#1f77b4",
 }
 
 var palette = []string{"#8c564b", "#e377c2", "#17becf", "#bcbd22"}

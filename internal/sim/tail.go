@@ -18,6 +18,12 @@ import (
 // mean service time (Capacity). During Drop only DropFactor of its workers
 // take new calls: the trigger of an overload. Without Workers, its capacity
 // is unbounded and a call's time does not depend on the load.
+//
+// A call whose context is cancelled (a hedge's loser) returns at once with
+// the context's error, if the context is the Scheduler's (WithCancel), as
+// DoHedged's attempts' are. The downstream is not told: with Workers, the
+// call keeps its place in the queue, or its worker, until it is served, as
+// a server that does not watch for the cancel would.
 type SlowTail struct {
 	Fast, Jitter     time.Duration
 	Slow             float64
@@ -81,7 +87,7 @@ func (t *slowTail) Call(ctx context.Context) error {
 		}
 		return nil
 	}
-	w := t.s.newWait()
+	w := t.s.newWait(ctx)
 	t.queue = append(t.queue, tailJob{w: w, service: d})
 	t.next()
 	if w.park() != wokeServed {
