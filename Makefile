@@ -68,7 +68,7 @@ pg: ## Start a throwaway PostgreSQL server on loopback, as CI does, for the test
 	@bash .ci/pg.sh start
 
 .PHONY: sim
-sim: ## Run the storm simulator: CSV on stdout, a table on stderr, the chart in sim.svg (SIMFLAGS: -scenario, -load, -fail, -clients, -budget-ratio, -budget-burst, -budget=per-client, -sweep=load=50:400:50,fail=0:1:0.1 -out=DIR; -h lists them).
+sim: ## Run the storm simulator: CSV on stdout, a table on stderr, the charts in sim.svg and hedging.svg (SIMFLAGS: -scenario, -load, -fail, -clients, -budget-ratio, -budget-burst, -budget=per-client, -sweep=load=50:400:50,fail=0:1:0.1 -out=DIR; -h lists them).
 	@$(GO) run ./internal/sim/cmd/sim $(SIMFLAGS)
 
 bench: ## Run the core benchmarks and the comparison with the peers (BENCH=core or BENCH=peers for one) BENCHCOUNT times, the peers on BENCHCPU CPUs, with benchstat.

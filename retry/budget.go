@@ -38,15 +38,26 @@ import (
 // proxy that resets 40% of connections at random keep 99% of the successes
 // they have without a budget.
 //
+// Hedges (DoHedged with Hedge) are extra load, not repairs: a slow call
+// that succeeds says nothing about whether its hedge was needed. So each
+// hedge spends one from the reserve, as a retry does, and also one from a
+// second reserve of the same size, which only the ratio refills: each call
+// that begins earns ratio of a hedge, and no success earns one. Over any
+// interval, the hedges a Budget allows are at most ratio × the calls that
+// began in it, plus burst, even when every call succeeds: under an
+// overload, when every call is slow, hedging with a Budget of ratio 0.1
+// adds at most 10% to the load. A failed attempt that the hedged call
+// replaces at once, while others are in flight, is a retry and pays as one.
+//
 // Choosing the parameters: ratio is the extra load you accept on a
 // dependency that fails every call (0.1, the Google SRE book's figure, adds
 // at most 10%); burst is how many retries may happen at once before the
 // ratio holds, which lets a quiet client retry its occasional failure; 10
 // is a sound start.
 //
-// A Budget is safe for concurrent use. While its reserve is full, as it is
-// while the dependency is healthy, a call costs two atomic reads and no
-// write; only failing traffic writes to it. Budgets cost nothing to calls
+// A Budget is safe for concurrent use. While its reserves are full, as they
+// are while the dependency is healthy, a call costs three atomic reads and
+// no write; only failing traffic writes to it. Budgets cost nothing to calls
 // that do not use one: Do uses none by default, because a budget only
 // protects a dependency when it is scoped to it.
 //
@@ -59,6 +70,7 @@ type Budget struct {
 	deposit  int64        // earned per call, in micro-retries
 	capacity int64        // the reserve's size, in micro-retries
 	reserve  atomic.Int64 // in micro-retries
+	hedges   atomic.Int64 // the reserve of hedges, in micro-hedges: only the deposit refills it
 	err      string       // why the parameters are invalid, if they are
 	ratio    float64
 	burst    int
@@ -92,6 +104,7 @@ func NewBudget(ratio float64, burst int) *Budget {
 		b.deposit = int64(ratio * micro)
 		b.capacity = int64(burst) * micro
 		b.reserve.Store(b.capacity)
+		b.hedges.Store(b.capacity)
 	}
 	return b
 }
@@ -134,21 +147,25 @@ func (b *Budget) apply(c *config) {
 	}
 }
 
-// earn adds the share of a retry that a call earns when it begins.
-func (b *Budget) earn() { b.add(b.deposit) }
+// earn adds the share of a retry, and of a hedge, that a call earns when
+// it begins.
+func (b *Budget) earn() {
+	b.add(&b.reserve, b.deposit)
+	b.add(&b.hedges, b.deposit)
+}
 
 // succeed adds the retry that a call earns when it succeeds.
-func (b *Budget) succeed() { b.add(micro) }
+func (b *Budget) succeed() { b.add(&b.reserve, micro) }
 
-// add puts n micro-retries in the reserve, up to its size. While the
-// reserve is full it only reads.
-func (b *Budget) add(n int64) {
+// add puts n micro-units in reserve r, up to its size. While r is full it
+// only reads.
+func (b *Budget) add(r *atomic.Int64, n int64) {
 	for {
-		old := b.reserve.Load()
+		old := r.Load()
 		if old >= b.capacity {
 			return
 		}
-		if b.reserve.CompareAndSwap(old, old+min(n, b.capacity-old)) {
+		if r.CompareAndSwap(old, old+min(n, b.capacity-old)) {
 			return
 		}
 	}
@@ -156,13 +173,30 @@ func (b *Budget) add(n int64) {
 
 // spend takes one retry from the reserve, and reports whether there was
 // one to take.
-func (b *Budget) spend() bool {
+func (b *Budget) spend() bool { return take(&b.reserve) }
+
+// spendHedge takes one hedge from the reserve of hedges and one retry from
+// the reserve, and reports whether both had one to take; if either had
+// none, it takes nothing.
+func (b *Budget) spendHedge() bool {
+	if !take(&b.hedges) {
+		return false
+	}
+	if !take(&b.reserve) {
+		b.add(&b.hedges, micro)
+		return false
+	}
+	return true
+}
+
+// take takes one unit from reserve r, and reports whether there was one.
+func take(r *atomic.Int64) bool {
 	for {
-		old := b.reserve.Load()
+		old := r.Load()
 		if old < micro {
 			return false
 		}
-		if b.reserve.CompareAndSwap(old, old-micro) {
+		if r.CompareAndSwap(old, old-micro) {
 			return true
 		}
 	}

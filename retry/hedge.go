@@ -50,7 +50,8 @@ import (
 // the next attempt at once, if the call may start one.
 //
 // Every hedge is an attempt: MaxAttempts counts it, a Budget pays for it as
-// for a retry, and a Breaker is asked before each. When the Budget or the
+// for a retry and from its reserve of hedges, which no success refills (see
+// Budget), and a Breaker is asked before each. When the Budget or the
 // Breaker refuses, no hedge starts, and the attempts in flight go on. When
 // every attempt in flight has failed, the call waits as it would after one
 // failed attempt, and starts the next round.
@@ -601,7 +602,7 @@ func (rd *round) fire() {
 // has returned.
 func (rd *round) coordinate() {
 	rd.inFlight, rd.refused = 1, false
-	if rd.startHedge() && rd.inFlight < rd.max {
+	if rd.startHedge(false) && rd.inFlight < rd.max {
 		rd.mu.Lock()
 		rd.arm()
 		rd.mu.Unlock()
@@ -612,7 +613,7 @@ func (rd *round) coordinate() {
 		case f := <-rd.results:
 			rd.settle(f)
 		case <-rd.tick:
-			if rd.startHedge() && rd.inFlight < rd.max {
+			if rd.startHedge(false) && rd.inFlight < rd.max {
 				rd.mu.Lock()
 				rd.arm()
 				rd.mu.Unlock()
@@ -636,8 +637,10 @@ func (rd *round) coordinate() {
 }
 
 // startHedge starts a hedge, if one may start now: it pays the budget and
-// asks the breaker, and reports whether it started one.
-func (rd *round) startHedge() bool {
+// asks the breaker, and reports whether it started one. With retry, the
+// attempt replaces one that failed, and the Budget counts it as a retry,
+// not a hedge.
+func (rd *round) startHedge(retry bool) bool {
 	switch {
 	case rd.refused, rd.inFlight >= rd.max, rd.attempt >= rd.maxAttempts, rd.ctx.Err() != nil, rd.decided >= 0:
 		return false
@@ -651,7 +654,7 @@ func (rd *round) startHedge() bool {
 		}
 		permit = p
 	}
-	if rd.budget != nil && !rd.budget.spend() {
+	if rd.budget != nil && !rd.pay(retry) {
 		if rd.breaker != nil {
 			permit.Cancel()
 		}
@@ -671,6 +674,15 @@ func (rd *round) startHedge() bool {
 	rd.note(observe.KindHedgeStarted, rd.attempt, rd.inFlight)
 	go hedgeCall(actx, a, rd.timeout, rd.latency, i, rd.results)
 	return true
+}
+
+// pay pays the Budget for an attempt of the round: as a retry, or as a
+// hedge.
+func (rd *round) pay(retry bool) bool {
+	if retry {
+		return rd.budget.spend()
+	}
+	return rd.budget.spendHedge()
 }
 
 // settle takes the end of an attempt of the round: the first success, or
@@ -703,7 +715,7 @@ func (rd *round) settle(f finish) {
 		// flight, and the loop waits as after any failed attempt.
 		rd.err, rd.timedOut = f.err, f.timedOut
 		if rd.inFlight > 0 {
-			rd.startHedge()
+			rd.startHedge(true)
 		}
 		if rd.inFlight == 0 {
 			rd.decided = f.i

@@ -565,3 +565,68 @@ func BenchmarkHedgeFired(b *testing.B) {
 		}
 	}
 }
+
+// TestHedgesAreNotPaidBackBySuccess: a hedge is extra load, not a repair,
+// so no success pays a hedge back: with a Budget of ratio 0 and burst 1,
+// one call may hedge, and the calls after it may not, whichever attempt
+// won, though every call succeeds. Were hedges paid back by successes, a
+// downstream that is slow but never fails, an overload, would have every
+// hedge paid for and the Budget would bound nothing. A failed attempt that
+// a hedged call replaces at once is a retry, and a success pays it back.
+func TestHedgesAreNotPaidBackBySuccess(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		steps []hedgeStep // of each call
+		began []time.Duration
+	}{
+		{"the first attempt wins over its hedge", []hedgeStep{{after: 20 * time.Millisecond, v: 1}, {after: time.Second, v: 2}}, ms(0, 10)},
+		{"the hedge wins", []hedgeStep{{after: time.Second, v: 1}, {after: 5 * time.Millisecond, v: 2}}, ms(0, 10)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := retry.NewBudget(0, 1)
+				for call := range 3 {
+					op := newHedgeOp(t, tt.steps...)
+					if _, err := retry.DoHedged(t.Context(), op.do, retry.Hedge(10*time.Millisecond, 2), b); err != nil {
+						t.Fatalf("call %d: DoHedged: %v", call, err)
+					}
+					want := tt.began
+					if call > 0 {
+						want = want[:1] // the Budget refuses the hedge
+					}
+					began, _, _ := op.record()
+					if diff := cmp.Diff(want, began); diff != "" {
+						t.Errorf("call %d: attempts began (-want +got):\n%s", call, diff)
+					}
+					synctest.Wait() // the losers have returned
+				}
+			})
+		})
+	}
+	t.Run("a failed attempt replaced at once is a retry, not a hedge", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			b := retry.NewBudget(0, 2) // two hedges, and two retries
+			// The first call hedges at 10ms; its first attempt fails at
+			// 15ms, while the hedge is in flight, and a retry replaces it
+			// at once, which wins at 20ms. The second call may still
+			// hedge, the third not: only one hedge was spent on the first.
+			calls := [][]hedgeStep{
+				{{after: 15 * time.Millisecond, err: classify.MarkTransient(errFailed)}, {after: time.Second, v: 2}, {after: 5 * time.Millisecond, v: 3}},
+				{{after: 20 * time.Millisecond, v: 1}, {after: time.Second, v: 2}},
+				{{after: 20 * time.Millisecond, v: 1}, {after: time.Second, v: 2}},
+			}
+			wants := [][]time.Duration{ms(0, 10, 15), ms(0, 10), ms(0)}
+			for i, steps := range calls {
+				op := newHedgeOp(t, steps...)
+				if _, err := retry.DoHedged(t.Context(), op.do, retry.Hedge(10*time.Millisecond, 2), b); err != nil {
+					t.Fatalf("call %d: DoHedged: %v", i, err)
+				}
+				synctest.Wait()
+				began, _, _ := op.record()
+				if diff := cmp.Diff(wants[i], began); diff != "" {
+					t.Errorf("call %d: attempts began (-want +got):\n%s", i, diff)
+				}
+			}
+		})
+	})
+}

@@ -117,7 +117,7 @@ func (r *run) raceOn(rn hook.Runner, ctx context.Context, layer *layerCtx, h hed
 // if one may start, and sets the delay for the next.
 func (rd *round) tickOn() {
 	rd.fired = true
-	if rd.startHedge() && rd.inFlight < rd.max {
+	if rd.startHedge(false) && rd.inFlight < rd.max {
 		rd.on.stopTimer = rd.on.runner.AfterFunc(rd.delay, rd.tickOn)
 	}
 }

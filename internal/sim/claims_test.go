@@ -266,9 +266,7 @@ func TestFullGrid(t *testing.T) {
 	checkTailBaseline(t, find(t, results, "slow-tail", "no-hedging"), find(t, results, "slow-tail-overload", "no-hedging"))
 	checkHedgingCutsTheTail(t, find(t, results, "slow-tail", "no-hedging"), find(t, results, "slow-tail", HedgingFixed.Name), find(t, results, "slow-tail", HedgingAdaptive.Name))
 	checkHedgingUnderOverload(t, find(t, results, "slow-tail-overload", HedgingFixed.Name))
-	if ok, figures := checkHedgeBudget(find(t, results, "slow-tail-overload", HedgingBudget.Name)); !ok {
-		t.Logf("claim not met, as a retry.Budget refills on success (TestSlowTailOverloadBudgetHoldsHedgesToItsRatio): %s", figures)
-	}
+	checkHedgeBudget(t, find(t, results, "slow-tail-overload", HedgingBudget.Name))
 	if r := find(t, results, "capacity", "defaults"); !r.Recovered() || r.Recovery > 10*time.Second {
 		t.Logf("claim not met by the current defaults: %s", describe(r))
 	}
