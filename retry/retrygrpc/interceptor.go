@@ -30,6 +30,9 @@ type Interceptor struct {
 	replayLimit int                  // if replaySet
 	replaySet   bool                 // false: defaultReplayLimit
 	idempotent  func(string) bool    // the rule of Idempotent; nil: IsIdempotent
+	hedge       retry.Option         // Hedge's retry.Hedge; nil: none, or HedgeAdaptive's
+	latencies   *retry.Latencies     // HedgeAdaptive's; nil: none
+	hedgeMax    int                  // Hedge's or HedgeAdaptive's max; 0: no hedging
 	err         error                // the first invalid option
 }
 
@@ -84,6 +87,11 @@ func (i *Interceptor) Unary(ctx context.Context, method string, req, reply any, 
 		return failed(i.err)
 	}
 	repeatable := i.repeatable(method, opts)
+	if repeatable && i.hedging() {
+		if dst, ok := hedgeable(reply); ok {
+			return i.unaryHedged(ctx, method, req, reply, dst, cc, invoker, opts, i.options(cc, method, opts, i.breakerFor(cc)))
+		}
+	}
 	// refused is the error of an attempt that may have reached the
 	// server, of a call that must not be made twice: no attempt after it
 	// calls the server, whatever the loop makes of it (a classifier of
