@@ -35,8 +35,9 @@ import (
 // CallIdempotent) and whose reply is a protobuf message (a proto.Message,
 // or a protoadapt.MessageV1, as protoc-gen-go generates, not nil) is
 // hedged; any other is made one attempt at a time, as without Hedge. Each
-// attempt decodes its reply into a message of its own, but the first to
-// start, which decodes into the caller's: when another wins, the caller's
+// attempt decodes its reply into a message of its own, but one, which
+// decodes into the caller's (the first to start, or, once it failed, the
+// next): when another wins, the caller's
 // reply is reset and the winner's merged into it (proto.Reset,
 // proto.Merge) once every attempt has returned, so that no attempt writes
 // to it while another does. The caller's grpc.Header, grpc.Trailer and
@@ -199,9 +200,11 @@ type hedgedCall struct {
 	opts    []grpc.CallOption // the caller's, but its outputs
 	outs    []grpc.CallOption // the caller's Header, Trailer and Peer options
 
-	mu     sync.Mutex
-	busy   bool             // an attempt decodes into reply, or one did and succeeded
-	failed []*hedgedAttempt // the attempts that failed, for the caller's outputs
+	mu      sync.Mutex
+	busy    bool             // an attempt decodes into reply, or one did and succeeded
+	started bool             // the first attempt started, with first
+	first   hedgedAttempt    // the call's first attempt: one allocation fewer
+	failed  []*hedgedAttempt // the attempts that failed, for the caller's outputs
 }
 
 // hedgedAttempt is one attempt of a hedged call: its reply, and what gRPC
@@ -213,6 +216,8 @@ type hedgedAttempt struct {
 	header  metadata.MD
 	trailer metadata.MD
 	peer    peer.Peer // set only if the attempt had a stream, as header and trailer
+
+	optsBuf [8]grpc.CallOption // the attempt's call options, if they fit
 }
 
 // unaryHedged makes a call of Unary that hedges: dst is its reply as a
@@ -242,13 +247,10 @@ func (i *Interceptor) unaryHedged(ctx context.Context, method string, req, reply
 // attempt is the operation that retry.DoHedged calls, perhaps several at
 // once: one attempt at the call.
 func (h *hedgedCall) attempt(actx context.Context) (*hedgedAttempt, error) {
-	a := &hedgedAttempt{}
-	a.msg, a.own = h.claim()
-	callOpts := make([]grpc.CallOption, len(h.opts), len(h.opts)+3)
-	copy(callOpts, h.opts)
+	a := h.begin()
 	// gRPC fills them only if the attempt had a stream, as it would the
 	// caller's.
-	callOpts = append(callOpts, grpc.Trailer(&a.trailer), grpc.Header(&a.header), grpc.Peer(&a.peer))
+	callOpts := append(append(a.optsBuf[:0], h.opts...), grpc.Trailer(&a.trailer), grpc.Header(&a.header), grpc.Peer(&a.peer))
 	err := h.invoker(actx, h.method, h.req, a.msg, h.cc, callOpts...)
 	if err == nil {
 		return a, nil
@@ -263,18 +265,27 @@ func (h *hedgedCall) attempt(actx context.Context) (*hedgedAttempt, error) {
 	return nil, a.err
 }
 
-// claim returns the message into which an attempt decodes its reply: the
-// caller's, if no other attempt decodes into it and none decoded into it
-// successfully, and true; otherwise a new, empty message of its type.
-func (h *hedgedCall) claim() (any, bool) {
+// begin returns a new attempt, with the message into which it decodes its
+// reply: the caller's, if no other attempt decodes into it and none
+// decoded into it successfully; otherwise a new, empty message of its
+// type.
+func (h *hedgedCall) begin() *hedgedAttempt {
 	h.mu.Lock()
-	free := !h.busy
+	var a *hedgedAttempt
+	if h.started {
+		a = new(hedgedAttempt)
+	} else {
+		a, h.started = &h.first, true
+	}
+	a.own = !h.busy
 	h.busy = true
 	h.mu.Unlock()
-	if free {
-		return h.reply, true
+	if a.own {
+		a.msg = h.reply
+	} else {
+		a.msg = h.typ.New().Interface()
 	}
-	return h.typ.New().Interface(), false
+	return a
 }
 
 // failedWith returns the attempt that failed with err, the last error of
@@ -304,6 +315,17 @@ func sameError(a, b error) bool {
 // the others: the attempts of a hedged call, which may run at once, must
 // not write to the caller's.
 func splitOutputs(opts []grpc.CallOption) (in, outs []grpc.CallOption) {
+	n := 0
+	for _, o := range opts {
+		switch o.(type) {
+		case grpc.HeaderCallOption, grpc.TrailerCallOption, grpc.PeerCallOption:
+			n++
+		}
+	}
+	if n == 0 {
+		return opts, nil // the usual case: nothing to copy
+	}
+	in = make([]grpc.CallOption, 0, len(opts)-n)
 	for _, o := range opts {
 		switch o.(type) {
 		case grpc.HeaderCallOption, grpc.TrailerCallOption, grpc.PeerCallOption:
