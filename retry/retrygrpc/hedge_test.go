@@ -40,7 +40,6 @@ type hedgeServer struct {
 	handle  func(ctx context.Context, n int, in string) error
 	calls   atomic.Int32
 	givenUp atomic.Int32
-	cancel  context.CancelFunc // ends the handlers that wait for the test
 
 	mu  sync.Mutex
 	got map[string][]int // the calls of each request
