@@ -3,10 +3,12 @@ package retrygrpc_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/reflexio-go/reflexio/retry"
 	"github.com/reflexio-go/reflexio/retry/breaker"
 	"github.com/reflexio-go/reflexio/retry/retrygrpc"
 )
@@ -18,6 +20,13 @@ func BenchmarkUnarySuccess(b *testing.B) {
 	b.Run("NotIdempotent", func(b *testing.B) { benchmarkUnarySuccess(b, createMethod) })
 	b.Run("IdempotentBreaker", func(b *testing.B) {
 		benchmarkUnarySuccess(b, unaryMethod, retrygrpc.BreakerPerTarget(breaker.Config{}))
+	})
+	// A hedged call that answers before the delay: no hedge starts.
+	b.Run("HedgeNotFired", func(b *testing.B) {
+		benchmarkUnarySuccess(b, unaryMethod, retrygrpc.Hedge(time.Hour, 2))
+	})
+	b.Run("HedgeAdaptiveNotFired", func(b *testing.B) {
+		benchmarkUnarySuccess(b, unaryMethod, retrygrpc.HedgeAdaptive(retry.LatencyConfig{Floor: time.Hour, Cap: time.Hour}, 2))
 	})
 }
 

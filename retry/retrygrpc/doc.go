@@ -183,6 +183,33 @@
 // package observe/promobserve's, whose gauge reflexio_breaker_state shows
 // each target's state.
 //
+// # Hedging
+//
+// Retries help a call that fails; [Hedge] helps one that is merely slow.
+// With Hedge(delay, max), a unary call that has not answered after delay
+// is made again, up to max attempts in flight at once; the first reply
+// that does not fail is returned, the other attempts are cancelled, and
+// Unary returns only once every attempt has:
+//
+//	r := retrygrpc.New(retrygrpc.Hedge(50*time.Millisecond, 2))
+//
+// [HedgeAdaptive] hedges each target after a high quantile of its recent
+// latency instead, within a floor and a cap. Only the calls that may be
+// made more than once are hedged: those that the idempotency rule allows
+// (see Idempotency), whose reply is a protobuf message; any other call is
+// made one attempt at a time, hedging or not, and a stream is never hedged. Each
+// attempt decodes its reply into a message of its own, but the first to
+// start, which decodes into the caller's; when another attempt wins, its
+// reply is merged into the caller's, reset first, once every attempt has
+// returned. The caller's grpc.Header, grpc.Trailer and grpc.Peer options
+// get the winner's metadata, or, when the call fails, that of the attempt
+// whose error it returns. A hedge is an attempt like a retry:
+// retry.MaxAttempts counts it, the target's budget pays for it (a budget
+// that refuses stops new hedges, never the attempts in flight), and its
+// breaker is asked first. Events observe.HedgeStarted, HedgeWon and
+// HedgeCancelled tell what the hedging did. Hedging runs the call through
+// retry.DoHedged.
+//
 // # gRPC's own retry
 //
 // gRPC can retry by itself, when a service config (from the name

@@ -30,6 +30,9 @@ type Interceptor struct {
 	replayLimit int                  // if replaySet
 	replaySet   bool                 // false: defaultReplayLimit
 	idempotent  func(string) bool    // the rule of Idempotent; nil: IsIdempotent
+	hedge       retry.Option         // Hedge's retry.Hedge; nil: none, or HedgeAdaptive's
+	latencies   *retry.Latencies     // HedgeAdaptive's; nil: none
+	hedgeMax    int                  // Hedge's or HedgeAdaptive's max; 0: no hedging
 	err         error                // the first invalid option
 }
 
@@ -73,6 +76,9 @@ func (i *Interceptor) DialOptions() []grpc.DialOption {
 // every attempt gets opts, so that a grpc.Header or grpc.Trailer option
 // of the caller holds the last attempt's metadata.
 //
+// With Hedge or HedgeAdaptive, a call that may be made more than once is
+// hedged, as Hedge says.
+//
 // It returns nil, or an error whose gRPC status (status.FromError,
 // status.Code) has the code and details of the last attempt's status, or
 // Canceled or DeadlineExceeded when the caller's context ended the call,
@@ -84,6 +90,11 @@ func (i *Interceptor) Unary(ctx context.Context, method string, req, reply any, 
 		return failed(i.err)
 	}
 	repeatable := i.repeatable(method, opts)
+	if repeatable && i.hedging() {
+		if dst, ok := hedgeable(reply); ok {
+			return i.unaryHedged(ctx, method, req, reply, dst, cc, invoker, opts, i.options(cc, method, opts, i.breakerFor(cc), true))
+		}
+	}
 	// refused is the error of an attempt that may have reached the
 	// server, of a call that must not be made twice: no attempt after it
 	// calls the server, whatever the loop makes of it (a classifier of
@@ -113,7 +124,7 @@ func (i *Interceptor) Unary(ctx context.Context, method string, req, reply any, 
 			return refused
 		}
 		return err
-	}, i.options(cc, method, opts, i.breakerFor(cc))...)
+	}, i.options(cc, method, opts, i.breakerFor(cc), false)...)
 	if err != nil {
 		return failed(err)
 	}
@@ -127,10 +138,14 @@ var defaultClassifier = retry.Classifier(classify.Chain(Classifier(), classify.D
 // options returns the retry options of a call of method on cc made with
 // callOpts, whose breaker is b (nil: none): the Interceptor's defaults
 // first, so that the user's options override them, then the
-// Interceptor's, then the call's own.
-func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grpc.CallOption, b *breaker.Breaker) []retry.Option {
+// Interceptor's, then the call's own. A call that hedges has room for one
+// more, its hedging option, which the caller appends last.
+func (i *Interceptor) options(cc *grpc.ClientConn, method string, callOpts []grpc.CallOption, b *breaker.Breaker, hedged bool) []retry.Option {
 	n := 5
 	if b != nil {
+		n++
+	}
+	if hedged {
 		n++
 	}
 	opts := make([]retry.Option, 0, n)

@@ -51,7 +51,7 @@ func (i *Interceptor) Stream(ctx context.Context, desc *grpc.StreamDesc, cc *grp
 		open: func(ctx context.Context) (grpc.ClientStream, error) {
 			return streamer(ctx, desc, cc, method, opts...)
 		},
-		retryOpts:  i.options(cc, method, opts, b),
+		retryOpts:  i.options(cc, method, opts, b, false),
 		limit:      i.limit(),
 		repeatable: i.repeatable(method, opts),
 	}
