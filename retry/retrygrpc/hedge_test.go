@@ -411,11 +411,13 @@ func TestHedgeConcurrentCalls(t *testing.T) {
 	}
 }
 
-// TestHedgeSpendsTheBudget: a call whose budget is empty is not hedged,
-// and waits for its first attempt, which the server answers only once a
-// second call arrives or after a while; once a success has refilled the
-// budget, the next call hedges. The budget is retry.NewBudget(0, 1),
-// emptied by a failed call's one retry.
+// TestHedgeSpendsTheBudget: a hedge spends the budget, and no success
+// pays it back; retries keep their own reserve. The budget is
+// retry.NewBudget(0, 1): one hedge, and one retry. The first call hedges
+// (the server answers its first attempt only once a second call arrives,
+// or after a while); the second, though the first succeeded, is not
+// hedged; a third call that fails still retries once, paid by the first
+// call's success.
 func TestHedgeSpendsTheBudget(t *testing.T) {
 	checkLeaks(t)
 	var meet rendezvous
@@ -428,24 +430,24 @@ func TestHedgeSpendsTheBudget(t *testing.T) {
 	rec := &observe.Recorder{}
 	conn, _ := dialHedging(t, srv, retrygrpc.Hedge(0, 3), retrygrpc.Budget(retry.NewBudget(0, 1)),
 		retrygrpc.Retry(retry.MaxAttempts(2), retry.Subscribe(rec)))
-	if _, err := unary(t.Context(), conn, "fail"); !errors.Is(err, retry.ErrMaxAttempts) || len(srv.callsOf("fail")) != 2 {
-		t.Fatalf("a call that fails twice: %v, calls %v; want retry.ErrMaxAttempts after 2 calls", err, srv.callsOf("fail"))
+	if _, err := unary(t.Context(), conn, "hedged"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.callsOf("hedged"); len(got) != 2 {
+		t.Errorf("with one hedge in the budget, the call reached the server in calls %v; want twice: one hedge", got)
 	}
 	rec.Reset()
-	if _, err := unary(t.Context(), conn, "empty budget"); err != nil {
+	if _, err := unary(t.Context(), conn, "no hedge left"); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.callsOf("empty budget"); len(got) != 1 {
-		t.Errorf("with an empty budget, the call reached the server in calls %v; want once: no hedge", got)
+	if got := srv.callsOf("no hedge left"); len(got) != 1 {
+		t.Errorf("with the budget's hedge spent, the call reached the server in calls %v; want once: no success pays a hedge back", got)
 	}
 	if started := rec.Count(observe.KindHedgeStarted); started != 0 {
-		t.Errorf("with an empty budget, %d HedgeStarted events; want none", started)
+		t.Errorf("with the budget's hedge spent, %d HedgeStarted events; want none", started)
 	}
-	if _, err := unary(t.Context(), conn, "refilled"); err != nil {
-		t.Fatal(err)
-	}
-	if got := srv.callsOf("refilled"); len(got) != 2 {
-		t.Errorf("with one retry in the budget, the call reached the server in calls %v; want twice: one hedge", got)
+	if _, err := unary(t.Context(), conn, "fail"); !errors.Is(err, retry.ErrMaxAttempts) || len(srv.callsOf("fail")) != 2 {
+		t.Errorf("a call that fails twice: %v, calls %v; want retry.ErrMaxAttempts after 2 calls: a retry, paid by a success", err, srv.callsOf("fail"))
 	}
 }
 
