@@ -694,6 +694,14 @@ func (rd *round) settle(f finish) {
 	rd.atts[f.i].done = true
 	rd.atts[f.i].cancel()
 	lost := rd.decided >= 0
+	// The breaker learns of the outcome before the round acts on it, so
+	// that a failure that opens it stops the attempt that would replace it.
+	switch {
+	case f.i == 0: // the caller's: the loop's permit, reported by the caller
+		rd.first, rd.firstLost = f, lost
+	case rd.breaker != nil:
+		rd.report(&rd.atts[f.i].permit, f, lost)
+	}
 	switch {
 	case lost:
 		// A loser, cancelled, has returned.
@@ -722,12 +730,6 @@ func (rd *round) settle(f finish) {
 		} else {
 			rd.counts[class]++
 		}
-	}
-	switch {
-	case f.i == 0: // the caller's: the loop's permit, reported by the caller
-		rd.first, rd.firstLost = f, lost
-	case rd.breaker != nil:
-		rd.report(&rd.atts[f.i].permit, f, lost)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry"
+	"github.com/reflexio-go/reflexio/retry/breaker"
 )
 
 // A hedgeStep is what one attempt of a hedgeOp does: after takes, then
@@ -628,5 +629,26 @@ func TestHedgesAreNotPaidBackBySuccess(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// TestHedgeFailureOpensTheBreakerBeforeTheNextAttempt: a hedge that fails
+// in a way that opens the breaker is told to it before the call decides
+// whether to replace it at once, so that the replacement asks an open
+// breaker and does not start. Here the breaker opens at the first counted
+// failure; the hedge fails at 15ms while the first attempt is in flight.
+func TestHedgeFailureOpensTheBreakerBeforeTheNextAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := breaker.New(breaker.Config{Name: "users", ConsecutiveFailures: 1, BreakDuration: 4 * time.Second})
+		op := newHedgeOp(t,
+			hedgeStep{after: 100 * time.Millisecond, v: 1},
+			hedgeStep{after: 5 * time.Millisecond, err: classify.MarkTransient(errFailed)},
+			hedgeStep{after: 5 * time.Millisecond, v: 3},
+		)
+		v, err := retry.DoHedged(t.Context(), op.do, retry.Breaker(b), retry.Hedge(10*time.Millisecond, 2))
+		began, _, _ := op.record()
+		if err != nil || v != 1 || !slices.Equal(began, ms(0, 10)) {
+			t.Errorf("DoHedged() = %v, %v; attempts began at %v; want 1, nil, attempts at [0s 10ms]: no attempt after the breaker opened", v, err, began)
+		}
 	})
 }
