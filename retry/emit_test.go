@@ -157,3 +157,29 @@ func typedFuncs(keep func(observe.Event)) []observe.Subscriber {
 func sameError(a, b error) bool {
 	return fmt.Sprintf("%T %v", a, a) == fmt.Sprintf("%T %v", b, b)
 }
+
+// TestSubscribeKeepsItsOwnSubscribers: changing the slice given to
+// Subscribe afterwards changes nothing of the option, whether it holds one
+// subscriber or several.
+func TestSubscribeKeepsItsOwnSubscribers(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		var mine, other observe.Recorder
+		subs := make([]observe.Subscriber, n)
+		for i := range subs {
+			subs[i] = &mine
+		}
+		opt := retry.Subscribe(subs...)
+		for i := range subs {
+			subs[i] = &other
+		}
+		if _, err := retry.Do(context.Background(), func(context.Context) (int, error) { return 1, nil }, opt); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(mine.Events()); got != n {
+			t.Errorf("Subscribe of %d: the subscribers given got %d events; want %d", n, got, n)
+		}
+		if got := len(other.Events()); got != 0 {
+			t.Errorf("Subscribe of %d: a subscriber put in the slice afterwards got %d events; want none", n, got)
+		}
+	}
+}

@@ -97,11 +97,11 @@ func (o subscribe) apply(c *config) {
 	c.subs = subs
 }
 
-// add adds s, as the loop keeps it (see typedOf), with the kinds it takes,
-// to c.kinds, and to the subscribers unless it takes none: to c.sub if c has no subscriber yet, so that a
-// call's lone subscriber costs no slice, else to subs, which it returns.
-// An observe.Multi is added member by member, as it hands events on, so
-// that its Funcs, too, receive them by value.
+// add adds the kinds s takes to c.kinds and, unless it takes none, s
+// itself, as the loop keeps it (see typedOf): to c.sub if c has no
+// subscriber yet, so that a lone subscriber costs no slice, else to subs,
+// which it returns. An observe.Multi is added member by member, as it
+// hands events on, so that its Funcs, too, receive them by value.
 func (c *config) add(subs []subscriber, s observe.Subscriber) []subscriber {
 	if members, ok := observehook.Members(s); ok {
 		for _, m := range members {
