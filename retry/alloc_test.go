@@ -123,6 +123,38 @@ func TestAllocs(t *testing.T) {
 	}
 }
 
+// TestTypedEventsOfEveryKindAllocateNothing: Funcs of every event type
+// the loop sends, bundled, cost a call nothing over the same call without
+// them, whichever way it ends. Hedged calls aside: a round notes the events
+// it will send in a slice of its own (hedge.go).
+func TestTypedEventsOfEveryKindAllocateNothing(t *testing.T) {
+	skipIfRace(t)
+	for _, tc := range eventCases() {
+		if tc.name == "hedge" {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := t.Context()
+				if tc.ctx != nil {
+					ctx = tc.ctx()
+				}
+				n := 0
+				plain := retry.Options(append([]retry.Option{retry.Name("op")}, tc.opts...)...)
+				counted := retry.Options(plain, retry.Subscribe(countingFuncs(&n)...))
+				base := testing.AllocsPerRun(20, func() { retry.Do(ctx, tc.op, plain) })
+				got := testing.AllocsPerRun(20, func() { retry.Do(ctx, tc.op, counted) })
+				if got != base {
+					t.Errorf("Do with a Func of every event type: %v allocs; want %v, as without them", got, base)
+				}
+				if n == 0 {
+					t.Error("the Funcs got no event")
+				}
+			})
+		})
+	}
+}
+
 // A call makes at most one timer, however many times it waits.
 func TestOneTimerPerCall(t *testing.T) {
 	skipIfRace(t)

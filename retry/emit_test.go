@@ -62,10 +62,17 @@ func TestTypedAndBoxedSubscribersSeeTheSameEventsInOrder(t *testing.T) {
 	})
 }
 
-// TestEveryEventReachesAFuncOfItsType: each kind of event the loop sends
-// reaches a Func of its own type, alone, by value, as the same value a
-// Recorder keeps.
-func TestEveryEventReachesAFuncOfItsType(t *testing.T) {
+// eventCase is a call that sends the events of some kinds.
+type eventCase struct {
+	name string
+	ctx  func() context.Context // nil: the test's
+	op   func(context.Context) (int, error)
+	opts []retry.Option
+}
+
+// eventCases returns calls that together send every kind of event the
+// loop sends, each with an operation and options of its own.
+func eventCases() []eventCase {
 	fail := func(err error) func(context.Context) (int, error) {
 		return func(context.Context) (int, error) { return 0, err }
 	}
@@ -81,12 +88,7 @@ func TestEveryEventReachesAFuncOfItsType(t *testing.T) {
 		return 2, nil
 	}
 	quick := retry.Backoff(backoff.Constant(time.Second))
-	cases := []struct {
-		name string
-		ctx  func() context.Context // nil: the test's
-		op   func(context.Context) (int, error)
-		opts []retry.Option
-	}{
+	return []eventCase{
 		{"success", nil, ok, nil},
 		{"retry and max attempts", nil, fail(transient), []retry.Option{quick, retry.MaxAttempts(2)}},
 		{"permanent", nil, fail(permanent), nil},
@@ -94,7 +96,7 @@ func TestEveryEventReachesAFuncOfItsType(t *testing.T) {
 		{"class cap", nil, fail(transient), []retry.Option{quick, retry.MaxAttemptsFor(classify.Transient, 1)}},
 		{"deadline", nil, fail(transient), []retry.Option{retry.Backoff(backoff.Constant(time.Hour)), retry.Deadline(time.Minute)}},
 		{"budget", nil, fail(transient), []retry.Option{quick, retry.NewBudget(0, 1)}},
-		{"breaker", nil, fail(transient), []retry.Option{quick, retry.Breaker(breaker.New(breaker.Config{ConsecutiveFailures: 1}))}},
+		{"breaker", nil, fail(transient), []retry.Option{quick, retry.Breaker(breaker.New(breaker.Config{ConsecutiveFailures: 1, BreakDuration: time.Hour, MaxBreakDuration: time.Hour}))}},
 		{"cancelled", func() context.Context {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
@@ -102,6 +104,13 @@ func TestEveryEventReachesAFuncOfItsType(t *testing.T) {
 		}, ok, nil},
 		{"hedge", nil, hedged, []retry.Option{retry.Hedge(time.Second, 2)}},
 	}
+}
+
+// TestEveryEventReachesAFuncOfItsType: each kind of event the loop sends
+// reaches a Func of its own type, alone, by value, as the same value a
+// Recorder keeps.
+func TestEveryEventReachesAFuncOfItsType(t *testing.T) {
+	cases := eventCases()
 	kinds := observe.Set(0)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,6 +158,26 @@ func typedFuncs(keep func(observe.Event)) []observe.Subscriber {
 		observe.Func(func(e observe.HedgeStarted) { keep(e) }),
 		observe.Func(func(e observe.HedgeWon) { keep(e) }),
 		observe.Func(func(e observe.HedgeCancelled) { keep(e) }),
+	}
+}
+
+// countingFuncs returns one Func of each event type the loop sends, each
+// counting what it gets in n.
+func countingFuncs(n *int) []observe.Subscriber {
+	return []observe.Subscriber{
+		observe.Func(func(observe.Success) { *n++ }),
+		observe.Func(func(observe.Retry) { *n++ }),
+		observe.Func(func(observe.PermanentFailure) { *n++ }),
+		observe.Func(func(observe.MaxAttemptsExceeded) { *n++ }),
+		observe.Func(func(observe.MaxUnknownAttemptsExceeded) { *n++ }),
+		observe.Func(func(observe.MaxClassAttemptsExceeded) { *n++ }),
+		observe.Func(func(observe.DeadlineExceeded) { *n++ }),
+		observe.Func(func(observe.BudgetExhausted) { *n++ }),
+		observe.Func(func(observe.Cancelled) { *n++ }),
+		observe.Func(func(observe.BreakerRejected) { *n++ }),
+		observe.Func(func(observe.HedgeStarted) { *n++ }),
+		observe.Func(func(observe.HedgeWon) { *n++ }),
+		observe.Func(func(observe.HedgeCancelled) { *n++ }),
 	}
 }
 
