@@ -84,7 +84,14 @@
 //
 //	func (c *retryCounter) Kinds() observe.Set { return observe.SetOf(observe.KindRetry) }
 //
-// Func and Multi allocate nothing when they hand an event on.
+// Func and Multi allocate nothing when they hand an event on. The retry
+// loop goes further for a Func of an event struct type, such as Func of
+// Retry, given to retry.Subscribe alone or in a Multi: it calls the
+// function with the event as it is, by value, and a call that only such
+// Funcs observe allocates nothing for its events. Every other subscriber,
+// a Func of Event included, receives each event boxed into an Event, one
+// allocation per event, shared by all of them. To observe without
+// allocating, use Func with a concrete event type.
 //
 // # Logging with slog
 //

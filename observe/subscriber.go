@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/reflexio-go/reflexio/internal/observehook"
 	"github.com/reflexio-go/reflexio/internal/typednil"
 )
 
@@ -90,30 +91,24 @@ func Validate(s Subscriber) error {
 //	retries := observe.Func(func(e observe.Retry) { … })
 //	all := observe.Func(func(e observe.Event) { … })
 //
+// The retry loop hands an event to a Func of its struct type by value, as
+// it is: to observe without allocating, use Func with a concrete event
+// type, alone or in a Multi. An event that goes to a Func of Event, or to
+// any Subscriber's Handle, is boxed into an Event first, once per event
+// (one allocation).
+//
 // The Subscriber is safe for concurrent use if f is. f must not be nil, and
 // E must not be a pointer type such as *Retry: events are sent as values, so
 // a pointer subscriber would never be called. Either way the Subscriber
 // takes no event, and Validate, which retry.Subscribe calls, reports it.
 func Func[E Event](f func(E)) Subscriber {
-	kinds := All
-	switch reflect.TypeFor[E]().Kind() {
-	case reflect.Interface:
-		// Every event that implements E; Handle checks which ones do.
-	case reflect.Pointer:
-		kinds = 0 // Validate reports it
-	default:
-		var zero E
-		kinds = SetOf(zero.Kind())
-	}
-	if f == nil {
-		kinds = 0 // Validate reports it
-	}
-	return funcSubscriber[E]{f, kinds}
+	return funcSubscriber[E]{f}
 }
 
+// funcSubscriber is what Func returns. It holds f alone, so that it fits in
+// an interface's data word: Func allocates nothing.
 type funcSubscriber[E Event] struct {
-	f     func(E)
-	kinds Set
+	f func(E)
 }
 
 func (s funcSubscriber[E]) Handle(_ context.Context, e Event) {
@@ -133,7 +128,30 @@ func (s funcSubscriber[E]) Validate() error {
 	return nil
 }
 
-func (s funcSubscriber[E]) Kinds() Set { return s.kinds }
+// Kinds returns the kind of E, every kind if E is an interface type, none
+// if E is a pointer type or f is nil.
+func (s funcSubscriber[E]) Kinds() Set {
+	if s.f == nil {
+		return 0 // Validate reports it
+	}
+	switch reflect.TypeFor[E]().Kind() {
+	case reflect.Interface:
+		return All // every event that implements E; Handle checks which ones do
+	case reflect.Pointer:
+		return 0 // Validate reports it
+	}
+	var zero E
+	return SetOf(zero.Kind())
+}
+
+// typedFunc returns f, as an any, if E is an event struct type and f is
+// not nil; nil otherwise. See internal/observehook.
+func (s funcSubscriber[E]) typedFunc() any {
+	if s.f == nil || reflect.TypeFor[E]().Kind() != reflect.Struct {
+		return nil
+	}
+	return s.f
+}
 
 // String names the subscriber by the event type it takes, such as
 // "observe.Func[observe.Retry]".
@@ -207,6 +225,29 @@ func (m multi) String() string {
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// typedFuncer is implemented by the subscribers that Func returns.
+type typedFuncer interface{ typedFunc() any }
+
+func init() {
+	observehook.Func = func(s any) any {
+		if t, ok := s.(typedFuncer); ok {
+			return t.typedFunc()
+		}
+		return nil
+	}
+	observehook.Members = func(s any) ([]any, bool) {
+		m, ok := s.(multi)
+		if !ok {
+			return nil, false
+		}
+		subs := make([]any, len(m.subs))
+		for i, s := range m.subs {
+			subs[i] = s.s
+		}
+		return subs, true
+	}
 }
 
 // nameOf returns how s prints itself, if it has a String method, or the

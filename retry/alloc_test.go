@@ -57,6 +57,12 @@ func TestAllocs(t *testing.T) {
 	poll5 := func(context.Context) (int, error) { polls++; return polls % 5, nil }
 	polling := retry.Options(retry.Backoff(backoff.Constant(0)), retry.MaxAttempts(5),
 		retry.ClassifyResult(func(v int) (classify.Class, bool) { return classify.Transient, v != 0 }))
+	retries := 0
+	count := func(observe.Retry) { retries++ }
+	counter := observe.Func(count)
+	counted := retry.Options(zeroWait, retry.Subscribe(counter))
+	countedMulti := retry.Options(zeroWait, retry.Subscribe(observe.Multi(counter, observe.Func(func(observe.Success) { retries++ }))))
+	retry3Counted := failTimes(2, transient)
 	tests := []struct {
 		name string
 		f    func()
@@ -95,11 +101,57 @@ func TestAllocs(t *testing.T) {
 		{"Do with a closed breaker after two zero-delay retries", func() { retry.Do(ctx, failTimes(2, transient), guarded) }, 1},
 		// Giving up costs the *Error, and only that.
 		{"Do with a bundle giving up", func() { retry.Do(ctx, fail, once) }, 2},
+		// An event delivered to a Func of its own type is passed by value,
+		// never boxed: the two Retry events cost nothing. So does a
+		// subscriber given at the call site, and a Multi of such Funcs.
+		{"Do with a bundled Func[Retry] after two zero-delay retries", func() { retry.Do(ctx, retry3Counted, counted) }, 1},
+		{"Do with a Func[Retry] of its own after two zero-delay retries", func() {
+			retry.Do(ctx, retry3Counted, zeroWait, retry.Subscribe(counter))
+		}, 1},
+		{"Do with a Func[Retry] made at the call site after two zero-delay retries", func() {
+			retry.Do(ctx, retry3Counted, zeroWait, retry.Subscribe(observe.Func(count)))
+		}, 1},
+		{"Do with a bundled Multi of Funcs after two zero-delay retries", func() { retry.Do(ctx, retry3Counted, countedMulti) }, 1},
 	}
 	for _, tt := range tests {
 		if got := testing.AllocsPerRun(100, tt.f); got != tt.want {
 			t.Errorf("%s: %v allocs; want %v", tt.name, got, tt.want)
 		}
+	}
+	if retries == 0 {
+		t.Error("the Func subscribers saw no event")
+	}
+}
+
+// TestTypedEventsOfEveryKindAllocateNothing: Funcs of every event type
+// the loop sends, bundled, cost a call nothing over the same call without
+// them, whichever way it ends. Hedged calls aside: a round notes the events
+// it will send in a slice of its own (hedge.go).
+func TestTypedEventsOfEveryKindAllocateNothing(t *testing.T) {
+	skipIfRace(t)
+	for _, tc := range eventCases() {
+		if tc.name == "hedge" {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := t.Context()
+				if tc.ctx != nil {
+					ctx = tc.ctx()
+				}
+				n := 0
+				plain := retry.Options(append([]retry.Option{retry.Name("op")}, tc.opts...)...)
+				counted := retry.Options(plain, retry.Subscribe(countingFuncs(&n)...))
+				base := testing.AllocsPerRun(20, func() { retry.Do(ctx, tc.op, plain) })
+				got := testing.AllocsPerRun(20, func() { retry.Do(ctx, tc.op, counted) })
+				if got != base {
+					t.Errorf("Do with a Func of every event type: %v allocs; want %v, as without them", got, base)
+				}
+				if n == 0 {
+					t.Error("the Funcs got no event")
+				}
+			})
+		})
 	}
 }
 

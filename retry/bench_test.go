@@ -18,7 +18,7 @@ func BenchmarkDo(b *testing.B) {
 	zero := retry.Options(retry.Backoff(backoff.Constant(0)))
 	events := 0
 	observed := retry.Options(retry.Backoff(backoff.Constant(0)),
-		retry.Subscribe(observe.Func(func(observe.Event) { events++ })))
+		retry.Subscribe(observe.Func(func(observe.Retry) { events++ })))
 
 	b.Run("Success", func(b *testing.B) {
 		b.ReportAllocs()

@@ -49,6 +49,7 @@ type config struct {
 	hedgeLatency   *Latency         // HedgeAdaptive: the delay follows it, and every attempt tells it (latencies.go)
 	releases       bool             // a HedgeRelease is among the options (hedge.go)
 	err            error            // the first invalid option
+	sub            subscriber       // the first subscriber, before subs: a call's own needs no slice (subscribe.go)
 }
 
 // subscriber is a Subscriber with the kinds it takes, asked once.

@@ -839,11 +839,11 @@ func (r *run) tellHedges(ctx context.Context, rd *round) {
 		i := observe.Info{Operation: r.cfg.name, Attempt: n.attempt, Elapsed: now.sub(r.start)}
 		switch n.kind {
 		case observe.KindHedgeStarted:
-			r.emit(ctx, observe.HedgeStarted{Operation: i.Operation, Attempt: i.Attempt, InFlight: n.n, Elapsed: i.Elapsed})
+			emit(ctx, r.cfg, n.kind, observe.HedgeStarted{Operation: i.Operation, Attempt: i.Attempt, InFlight: n.n, Elapsed: i.Elapsed})
 		case observe.KindHedgeWon:
-			r.emit(ctx, observe.HedgeWon{Operation: i.Operation, Attempt: i.Attempt, Hedge: n.attempt > rd.base, Elapsed: i.Elapsed})
+			emit(ctx, r.cfg, n.kind, observe.HedgeWon{Operation: i.Operation, Attempt: i.Attempt, Hedge: n.attempt > rd.base, Elapsed: i.Elapsed})
 		case observe.KindHedgeCancelled:
-			r.emit(ctx, observe.HedgeCancelled{Operation: i.Operation, Attempt: i.Attempt, Losers: n.n, Elapsed: i.Elapsed})
+			emit(ctx, r.cfg, n.kind, observe.HedgeCancelled{Operation: i.Operation, Attempt: i.Attempt, Losers: n.n, Elapsed: i.Elapsed})
 		}
 	}
 }

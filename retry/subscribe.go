@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/reflexio-go/reflexio/internal/observehook"
 	"github.com/reflexio-go/reflexio/internal/typednil"
 	"github.com/reflexio-go/reflexio/observe"
 )
@@ -28,16 +29,39 @@ func (o name) apply(c *config) { c.name = string(o) }
 // or a nil function, and observe.Validate must accept each: it reports, for
 // one, an observe.Func of a nil function.
 //
+// An observe.Func of an event struct type, such as observe.Retry, given
+// here or in an observe.Multi given here, receives its events by value,
+// and a call delivers them without allocating: to observe a call for free,
+// subscribe such Funcs. Every other subscriber receives each event boxed
+// into an observe.Event, one allocation per event, shared by all of them.
+//
 // Default: none.
 func Subscribe(subs ...observe.Subscriber) Option {
-	return subscribe(append([]observe.Subscriber(nil), subs...))
+	if len(subs) == 1 {
+		return subscribe{one: [1]observe.Subscriber{subs[0]}}
+	}
+	return subscribe{subs: append(make([]observe.Subscriber, 0, len(subs)), subs...)}
 }
 
-type subscribe []observe.Subscriber
+// subscribe is what Subscribe returns. A lone subscriber, the usual case,
+// is kept in one, so that Subscribe copies no slice: a call that gives it at
+// the call site keeps it on its stack.
+type subscribe struct {
+	one  [1]observe.Subscriber
+	subs []observe.Subscriber // nil when one holds the only subscriber
+}
+
+// list returns the subscribers, in the order Subscribe got them.
+func (o *subscribe) list() []observe.Subscriber {
+	if o.subs == nil {
+		return o.one[:]
+	}
+	return o.subs
+}
 
 func (o subscribe) String() string {
 	s := "Subscribe("
-	for i, sub := range o {
+	for i, sub := range o.list() {
 		if i > 0 {
 			s += ", "
 		}
@@ -54,7 +78,7 @@ func (o subscribe) apply(c *config) {
 	// Cap the slice at its length so that append copies instead of writing
 	// into the backing array of a bundle's or the defaults' slice.
 	subs := c.subs[:len(c.subs):len(c.subs)]
-	for i, s := range o {
+	for i, s := range o.list() {
 		if s == nil {
 			c.fail(o.String(), "subscriber "+strconv.Itoa(i)+" is nil")
 			return
@@ -68,11 +92,33 @@ func (o subscribe) apply(c *config) {
 			c.failWith("Subscribe", err)
 			return
 		}
-		k := observe.KindsOf(s)
-		subs = append(subs, subscriber{s, k})
-		c.kinds |= k
+		subs = c.add(subs, s)
 	}
 	c.subs = subs
+}
+
+// add adds the kinds s takes to c.kinds and, unless it takes none, s
+// itself, as the loop keeps it (see typedOf): to c.sub if c has no
+// subscriber yet, so that a lone subscriber costs no slice, else to subs,
+// which it returns. An observe.Multi is added member by member, as it
+// hands events on, so that its Funcs, too, receive them by value.
+func (c *config) add(subs []subscriber, s observe.Subscriber) []subscriber {
+	if members, ok := observehook.Members(s); ok {
+		for _, m := range members {
+			subs = c.add(subs, m.(observe.Subscriber))
+		}
+		return subs
+	}
+	k := observe.KindsOf(s)
+	c.kinds |= k
+	switch {
+	case k == 0:
+		return subs
+	case c.sub.kinds == 0 && len(subs) == 0:
+		c.sub = subscriber{typedOf(s), k}
+		return subs
+	}
+	return append(subs, subscriber{typedOf(s), k})
 }
 
 // NoSubscribers removes the subscribers that earlier options set, such as a
@@ -90,4 +136,4 @@ type noSubscribers struct{}
 
 func (noSubscribers) String() string { return "NoSubscribers()" }
 
-func (noSubscribers) apply(c *config) { c.subs, c.kinds = nil, 0 }
+func (noSubscribers) apply(c *config) { c.sub, c.subs, c.kinds = subscriber{}, nil, 0 }

@@ -56,7 +56,7 @@ var reflexio = lib[ctxOp]{
 		return retry.Do(ctx, op, reflexioBundle)
 	},
 	observed: func(events *int) func(context.Context, ctxOp) (int, error) {
-		observed := retry.Options(reflexioPolicy, retry.Subscribe(observe.Func(func(observe.Event) { *events++ })))
+		observed := retry.Options(reflexioPolicy, retry.Subscribe(observe.Func(func(observe.Retry) { *events++ })))
 		return func(ctx context.Context, op ctxOp) (int, error) {
 			return retry.Do(ctx, op, observed)
 		}
