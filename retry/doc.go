@@ -160,7 +160,9 @@
 //
 // [Subscribe] adds observe.Subscribers that receive typed events (Retry,
 // Success, and one event per way of giving up) synchronously, on the calling
-// goroutine. A call nobody observes builds no event.
+// goroutine. A call nobody observes builds no event, and an observe.Func
+// of an event struct type, such as observe.Func[observe.Retry], receives
+// its events by value, without allocating.
 //
 // # Concurrency
 //

@@ -42,7 +42,7 @@ func TestConfigs(t *testing.T) {
 						t.Errorf("%s: %d, %v after %d attempts; want 1, <nil> after 3", s, v, err, calls.get())
 					}
 				}
-				// Two Retry events, and for reflexio a Success event.
+				// Two Retry events, counted by every library.
 				if events < 2 {
 					t.Errorf("the subscriber saw %d events; want at least 2", events)
 				}
