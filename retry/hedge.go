@@ -47,7 +47,10 @@ import (
 // one of them has returned, passing the values they returned to the
 // function of HedgeRelease, if any. An attempt that fails Permanent ends
 // the call in the same way; one that fails in a way worth retrying starts
-// the next attempt at once, if the call may start one.
+// the next attempt at once, if the call may start one, unless it carries
+// the server's pushback (classify.RetryAfter): then no attempt starts
+// until the ones in flight have returned and the call has waited for the
+// hint, as after one failed attempt.
 //
 // Every hedge is an attempt: MaxAttempts counts it, a Budget pays for it as
 // for a retry and from its reserve of hedges, which no success refills (see
@@ -423,8 +426,13 @@ type round struct {
 	err       error
 	timedOut  bool
 	panicked  bool
-	refused   bool // the Budget or the Breaker refused a hedge: no more start
-	panicVal  any
+	refused   bool // the Budget or the Breaker refused a hedge, or the server pushed back: no more start
+
+	// The first attempt of the round that failed with the server's
+	// pushback, and its class; -1: none. The round ends with its failure.
+	pushedBack  int
+	pushedClass classify.Class
+	panicVal    any
 }
 
 // race runs one round of a hedged call: the attempt that the loop has
@@ -601,7 +609,7 @@ func (rd *round) fire() {
 // first attempt in flight on the caller's goroutine, until every attempt
 // has returned.
 func (rd *round) coordinate() {
-	rd.inFlight, rd.refused = 1, false
+	rd.inFlight, rd.refused, rd.pushedBack = 1, false, -1
 	if rd.startHedge(false) && rd.inFlight < rd.max {
 		rd.mu.Lock()
 		rd.arm()
@@ -720,15 +728,30 @@ func (rd *round) settle(f finish) {
 		}
 		// Worth retrying: while others are in flight, the next attempt
 		// starts at once, if one may. The round ends when none is left in
-		// flight, and the loop waits as after any failed attempt.
-		rd.err, rd.timedOut = f.err, f.timedOut
+		// flight, and the loop waits as after any failed attempt. A failure
+		// with the server's pushback starts none, and stops the hedges of
+		// the round: the round then ends with it, whatever fails after it,
+		// so that the loop waits for its hint.
+		if _, hinted := classify.RetryAfter(f.err); hinted && rd.pushedBack < 0 {
+			rd.pushedBack, rd.pushedClass, rd.refused = f.i, class, true
+			rd.err, rd.timedOut = f.err, f.timedOut
+		} else if rd.pushedBack < 0 {
+			rd.err, rd.timedOut = f.err, f.timedOut
+		}
 		if rd.inFlight > 0 {
 			rd.startHedge(true)
 		}
-		if rd.inFlight == 0 {
-			rd.decided = f.i
-		} else {
+		switch {
+		case rd.inFlight > 0:
 			rd.counts[class]++
+		case rd.pushedBack >= 0 && rd.pushedBack != f.i:
+			// The loop counts the failure the round ends with, the
+			// pushback, counted here when it came: count this one instead.
+			rd.counts[class]++
+			rd.counts[rd.pushedClass]--
+			rd.decided = rd.pushedBack
+		default:
+			rd.decided = f.i
 		}
 	}
 }

@@ -652,3 +652,23 @@ func TestHedgeFailureOpensTheBreakerBeforeTheNextAttempt(t *testing.T) {
 		}
 	})
 }
+
+// TestHedgePushbackStopsHedgesForTheRound: a failure that carries the
+// server's pushback (a Retry-After hint) starts no attempt at once, and no
+// hedge starts after it in its round: the attempts in flight go on, and
+// when every one has failed the call waits for the hint, as after one
+// failed attempt, though the one that failed last carried no hint.
+func TestHedgePushbackStopsHedgesForTheRound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newHedgeOp(t,
+			hedgeStep{after: 100 * time.Millisecond, err: classify.MarkTransient(errFailed)},
+			hedgeStep{after: 5 * time.Millisecond, err: classify.MarkRateLimit(errFailed, time.Second)},
+			hedgeStep{after: 5 * time.Millisecond, v: 3},
+		)
+		v, err := retry.DoHedged(t.Context(), op.do, retry.Hedge(10*time.Millisecond, 3), retry.Backoff(backoff.Constant(0)))
+		began, _, _ := op.record()
+		if err != nil || v != 3 || len(began) != 3 || began[1] != 10*time.Millisecond || began[2] < 1100*time.Millisecond {
+			t.Errorf("DoHedged() = %v, %v; attempts began at %v; want 3, nil, the third after the round (100ms) and the hint (1s)", v, err, began)
+		}
+	})
+}

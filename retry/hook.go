@@ -77,7 +77,7 @@ func (r *run) raceOn(rn hook.Runner, ctx context.Context, layer *layerCtx, h hed
 	}
 	on := rd.on
 	on.wake = nil
-	rd.inFlight, rd.refused = 1, false
+	rd.inFlight, rd.refused, rd.pushedBack = 1, false, -1
 	on.stopTimer = rn.AfterFunc(rd.delay, rd.tickOn)
 
 	normal := false
