@@ -122,8 +122,8 @@ func checkHedged(t *testing.T, rt http.RoundTripper, rec *observe.Recorder, seen
 
 // TestHedgeAdaptiveLearnsTheDelay hedges GETs to a real server on
 // loopback with HedgeAdaptive, whose fallback, and cap, is a minute: a
-// request that takes 100ms before the Transport has measured the host is
-// not hedged; after a warm-up of fast requests, each request that stalls
+// request that takes 100ms before the Transport has measured the host
+// (fast POSTs do not count) is not hedged; after a warm-up of fast requests, each request that stalls
 // is hedged, at the learned delay, which is far below the fallback, and
 // the hedge wins. A POST that takes 100ms is not hedged. Every response
 // body is closed, and no goroutine outlives the calls.
@@ -134,7 +134,13 @@ func TestHedgeAdaptiveLearnsTheDelay(t *testing.T) {
 	cfg := retry.LatencyConfig{MinSamples: 10, Floor: 5 * time.Millisecond, Cap: time.Minute}
 	rt, counter := newHedgeTransport(t, retryhttp.HedgeAdaptive(cfg, 2), retryhttp.Retry(retry.Subscribe(rec)))
 
-	checkNotHedged(t, rt, rec, seen, http.MethodGet, srv.URL, "/slow/100/before", "the host is not measured yet: the fallback, a minute, applies")
+	// POSTs are not hedged, nor measured.
+	for i := range 20 {
+		if code, body, err := do(t, rt, http.MethodPost, srv.URL+"/post/"+strconv.Itoa(i), ""); err != nil || code != http.StatusOK || body != "fast" {
+			t.Fatalf("POST %d: %d %q, %v; want 200 fast", i, code, body, err)
+		}
+	}
+	checkNotHedged(t, rt, rec, seen, http.MethodGet, srv.URL, "/slow/100/before", "the host is not measured yet, POSTs aside: the fallback, a minute, applies")
 	for i := range 20 {
 		if code, body, err := do(t, rt, http.MethodGet, srv.URL+"/warm/"+strconv.Itoa(i), ""); err != nil || code != http.StatusOK || body != "fast" {
 			t.Fatalf("warm-up %d: %d %q, %v; want 200 fast", i, code, body, err)
