@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
@@ -40,6 +41,16 @@ func BenchmarkTransport(b *testing.B) {
 	// With a breaker per host, closed.
 	b.Run("SuccessBreaker", func(b *testing.B) {
 		benchmarkTransportWith(b, []retryhttp.Option{retryhttp.BreakerPerHost(breaker.Config{})},
+			func(r *http.Request, n int) *http.Response { return benchResponse(r, 200) })
+	})
+	// Hedging whose hedge never fires: the response comes long before the
+	// delay, fixed or learned (a floor of an hour).
+	b.Run("HedgeNotFired", func(b *testing.B) {
+		benchmarkTransportWith(b, []retryhttp.Option{retryhttp.Hedge(time.Hour, 2)},
+			func(r *http.Request, n int) *http.Response { return benchResponse(r, 200) })
+	})
+	b.Run("HedgeAdaptiveNotFired", func(b *testing.B) {
+		benchmarkTransportWith(b, []retryhttp.Option{retryhttp.HedgeAdaptive(retry.LatencyConfig{Floor: time.Hour, Cap: time.Hour}, 2)},
 			func(r *http.Request, n int) *http.Response { return benchResponse(r, 200) })
 	})
 	// With a result classifier that reads the status and a header: one

@@ -210,6 +210,22 @@
 //
 //	client := retryhttp.NewClient(retryhttp.Hedge(50*time.Millisecond, 2))
 //
+// A fixed delay is too short when a host is loaded, and hedges most
+// requests, and too long when it is fast, and cuts no tail.
+// [HedgeAdaptive] hedges each destination (scheme, host and port, as its
+// budget and breaker are kept) after a high quantile of its own recent
+// latency instead, by default the 95th percentile of the last 10 seconds,
+// within a floor and a cap, and at a fallback until 20 of its attempts
+// have been measured (see retry.LatencyConfig); a slow host does not move
+// the delay of another:
+//
+//	client := retryhttp.NewClient(retryhttp.HedgeAdaptive(retry.LatencyConfig{Cap: 200 * time.Millisecond}, 2))
+//
+// What it measures is each attempt's time to its response headers, not
+// the reading of the body: every attempt of a hedged request that ends
+// by itself, a success or a failure, counts; a loser that was cancelled,
+// or a request that is not hedged, does not.
+//
 // Only requests that may be sent again are hedged: those that the
 // idempotency rule allows (GET, HEAD, OPTIONS, TRACE, PUT, DELETE, or a
 // request with an Idempotency-Key, by default) and whose body can be

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,21 +36,65 @@ import (
 // rejected response drained and closed as a discarded one is.
 //
 // Do does not hedge: its attempts go through the Transport once each.
-// Hedge with this option, not with a retry.Hedge among the options of
-// Retry: retry.Do, which sends the requests that are not hedged, fails
-// with retry.ErrInvalidOption when it gets one.
+// Hedge with this option, or HedgeAdaptive, not with a retry.Hedge among
+// the options of Retry: retry.Do, which sends the requests that are not
+// hedged, fails with retry.ErrInvalidOption when it gets one.
 //
-// delay must not be negative; max must be at least 2.
+// delay must not be negative; max must be at least 2. The last Hedge or
+// HedgeAdaptive wins.
 //
 // Default: none; one attempt at a time.
 func Hedge(delay time.Duration, max int) Option { return hedge{delay: delay, max: max} }
 
+// HedgeAdaptive is Hedge with a delay that follows each destination's
+// latency: the Transport gives each destination (scheme, host and port, as
+// for BudgetPerHost) a retry.Latency of its own, made with
+// retry.NewLatency(cfg) at its first hedged request, and hedges each
+// request with retry.HedgeAdaptive: after a high quantile (by default the
+// 95th percentile) of the recent latency of the attempts to its
+// destination, within cfg's floor and cap, or after cfg's fallback until
+// enough of them have been measured (see retry.LatencyConfig for the
+// defaults). A host that is slow does not move the delay of another.
+//
+// What is measured is an attempt's time to its response headers, not the
+// reading of the body, which is the caller's: from the attempt's start
+// until RoundTrip of the wrapped RoundTripper returns. Every attempt of a
+// hedged request that ends by itself counts, whether it succeeds or fails:
+// a response that does not fail, a transport error, a retry.AttemptTimeout;
+// a failing response (400 to 599) counts with the reading of its body that
+// the attempt does before the loop decides (at most 64 KiB within half a
+// second: see "Responses" in the package documentation). Not measured: a
+// loser, cancelled once another attempt won, whose time says only that it
+// was slower than the winner; an attempt that the request's context
+// ended; and the requests that are not hedged, such as a POST, whose
+// latency may not be that of the requests that are.
+//
+// The Transport keeps the latencies of retry.DefaultMaxKeys destinations
+// at most, in a retry.Latencies: past that, the destination least
+// recently hedged is forgotten, and is hedged at the fallback delay when
+// it is requested again, until it has been measured anew.
+//
+// An invalid cfg, or a max below 2, makes every request fail before it is
+// sent, with an error that names the option, the field and its value, and
+// matches retry.ErrInvalidOption. The last Hedge or HedgeAdaptive wins.
+//
+// Default: none; one attempt at a time.
+func HedgeAdaptive(cfg retry.LatencyConfig, max int) Option {
+	return hedge{max: max, cfg: cfg, adaptive: true}
+}
+
+// hedge is Hedge's and HedgeAdaptive's Option.
 type hedge struct {
-	delay time.Duration
-	max   int
+	delay    time.Duration
+	max      int
+	cfg      retry.LatencyConfig // HedgeAdaptive's
+	adaptive bool
 }
 
 func (o hedge) String() string {
+	if o.adaptive {
+		return "HedgeAdaptive(" + latencyConfigString(o.cfg) + ", " + strconv.Itoa(o.max) + ")"
+	}
 	return "Hedge(" + o.delay.String() + ", " + strconv.Itoa(o.max) + ")"
 }
 
@@ -58,9 +104,60 @@ func (o hedge) apply(t *Transport) {
 		t.fail(o, "delay must not be negative")
 	case o.max < 2:
 		t.fail(o, "max must be at least 2: the first attempt and a hedge")
+	case !o.adaptive:
+		t.hedge, t.latencies, t.hedgeMax = retry.Hedge(o.delay, o.max), nil, o.max
 	default:
-		t.hedge = retry.Hedge(o.delay, o.max)
+		if reason := latencyConfigInvalid(o.cfg, o.max); reason != "" {
+			t.fail(o, reason)
+			return
+		}
+		t.hedge, t.latencies, t.hedgeMax = nil, retry.NewLatencies(o.cfg, retry.DefaultMaxKeys), o.max
 	}
+}
+
+// latencyConfigInvalid returns why package retry refuses cfg, or "". It
+// asks retry.DoHedged itself, with a context already cancelled, so that it
+// makes no attempt, rather than repeat its rules here: an invalid option
+// fails a call before its context is looked at.
+func latencyConfigInvalid(cfg retry.LatencyConfig, max int) string {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	opt := retry.HedgeAdaptive(retry.NewLatency(cfg), max)
+	_, err := retry.DoHedged(ctx, func(context.Context) (struct{}, error) { return struct{}{}, nil }, opt, retry.NoBudget())
+	if err == nil || !errors.Is(err, retry.ErrInvalidOption) {
+		return ""
+	}
+	return strings.TrimPrefix(err.Error(), "retry: "+opt.String()+": ")
+}
+
+// latencyConfigString prints cfg's fields that are set, such as
+// "{Quantile:0.99 Cap:200ms}"; "{}" for the defaults.
+func latencyConfigString(cfg retry.LatencyConfig) string {
+	var fields []string
+	add := func(name string, set bool, value string) {
+		if set {
+			fields = append(fields, name+":"+value)
+		}
+	}
+	add("Quantile", cfg.Quantile != 0, strconv.FormatFloat(cfg.Quantile, 'g', -1, 64))
+	add("Window", cfg.Window != 0, cfg.Window.String())
+	add("MinSamples", cfg.MinSamples != 0, strconv.Itoa(cfg.MinSamples))
+	add("Floor", cfg.Floor != 0, cfg.Floor.String())
+	add("Cap", cfg.Cap != 0, cfg.Cap.String())
+	add("Fallback", cfg.Fallback != 0, cfg.Fallback.String())
+	return "{" + strings.Join(fields, " ") + "}"
+}
+
+// hedging reports whether the Transport hedges the requests it may send
+// more than once.
+func (t *Transport) hedging() bool { return t.hedgeMax > 0 }
+
+// hedgeFor returns the retry option that makes a request to u hedge.
+func (t *Transport) hedgeFor(u *url.URL) retry.Option {
+	if t.latencies != nil {
+		return retry.HedgeAdaptive(t.latencies.For(destination(u)), t.hedgeMax)
+	}
+	return t.hedge
 }
 
 // errHedgeLost is the cause of the context of a response that lost a
@@ -101,7 +198,7 @@ func (h heldResponse) discard() {
 // returns the response it gives, or its error, as RoundTrip does.
 func (c *call) roundTripHedged(opts []retry.Option) (*http.Response, error) {
 	h := &hedgedCall{call: *c}
-	opts = append(opts, h.t.hedge, retry.HedgeRelease(h.releaseLoser))
+	opts = append(opts, h.t.hedgeFor(h.req.URL), retry.HedgeRelease(h.releaseLoser))
 	normal := false
 	defer func() {
 		if !normal { // a panic: no response is left open

@@ -127,6 +127,17 @@ func checkBodies(t *testing.T, rt *retryhttp.Transport, counter *countingTranspo
 // and was cancelled); every response body is closed, the server has no
 // connection left, and no goroutine outlives the calls.
 func TestHedgeCutsTheTailAgainstASlowServer(t *testing.T) {
+	for _, hedge := range []retryhttp.Option{
+		retryhttp.Hedge(20*time.Millisecond, 3),
+		// The delay is at most Cap: the fallback, then a quantile of the
+		// fast requests' latency.
+		retryhttp.HedgeAdaptive(retry.LatencyConfig{MinSamples: 3, Floor: 5 * time.Millisecond, Cap: 20 * time.Millisecond}, 3),
+	} {
+		t.Run(hedge.String(), func(t *testing.T) { testHedgeCutsTheTail(t, hedge) })
+	}
+}
+
+func testHedgeCutsTheTail(t *testing.T, hedge retryhttp.Option) {
 	checkLeaks(t)
 	var slow, givenUp atomic.Int32
 	srv := newHedgeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -145,7 +156,7 @@ func TestHedgeCutsTheTailAgainstASlowServer(t *testing.T) {
 		}
 		io.WriteString(w, "fast")
 	})
-	rt, counter := newHedgeTransport(t, retryhttp.Hedge(20*time.Millisecond, 3))
+	rt, counter := newHedgeTransport(t, hedge)
 	const calls = 12
 	fastAnswers := 0
 	for i := range calls {
@@ -178,12 +189,18 @@ func TestHedgeCutsTheTailAgainstASlowServer(t *testing.T) {
 // too: every response body is closed, the server has no connection left,
 // and no goroutine outlives the calls.
 func TestHedgeClosesTheLosersBodies(t *testing.T) {
+	for _, hedge := range hedgeAtOnce {
+		t.Run(hedge.String(), func(t *testing.T) { testHedgeClosesTheLosersBodies(t, hedge) })
+	}
+}
+
+func testHedgeClosesTheLosersBodies(t *testing.T, hedge retryhttp.Option) {
 	checkLeaks(t)
 	srv := newHedgeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		time.Sleep(10 * time.Millisecond)
 		io.WriteString(w, strings.Repeat("x", 1000))
 	})
-	rt, counter := newHedgeTransport(t, retryhttp.Hedge(0, 3))
+	rt, counter := newHedgeTransport(t, hedge)
 	const calls = 5
 	for i := range calls {
 		code, body, err := do(t, rt, http.MethodGet, srv.URL, "")
@@ -197,17 +214,30 @@ func TestHedgeClosesTheLosersBodies(t *testing.T) {
 	checkBodies(t, rt, counter, srv)
 }
 
+// hedgeAtOnce are options that hedge at once: Hedge with no delay, and
+// HedgeAdaptive with a floor and a cap of a nanosecond.
+var hedgeAtOnce = []retryhttp.Option{
+	retryhttp.Hedge(0, 3),
+	retryhttp.HedgeAdaptive(retry.LatencyConfig{Floor: time.Nanosecond, Cap: time.Nanosecond}, 3),
+}
+
 // TestHedgeSendsAPOSTOnce hedges at once against a server that answers
 // after a pause: a POST reaches the server once, a GET and a POST with an
 // Idempotency-Key more than once.
 func TestHedgeSendsAPOSTOnce(t *testing.T) {
+	for _, hedge := range hedgeAtOnce {
+		t.Run(hedge.String(), func(t *testing.T) { testHedgeSendsAPOSTOnce(t, hedge) })
+	}
+}
+
+func testHedgeSendsAPOSTOnce(t *testing.T, hedge retryhttp.Option) {
 	checkLeaks(t)
 	srv := newHedgeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		io.Copy(io.Discard, r.Body)
 		time.Sleep(100 * time.Millisecond)
 		io.WriteString(w, "done")
 	})
-	rt, counter := newHedgeTransport(t, retryhttp.Hedge(0, 3))
+	rt, counter := newHedgeTransport(t, hedge)
 	send := func(method, key string) int32 {
 		t.Helper()
 		before := srv.requests.Load()
@@ -409,6 +439,12 @@ func TestHedgePanicClosesEveryResponse(t *testing.T) {
 // TestHedgeConcurrentCalls runs hedged calls at once through one
 // Transport, for the race detector.
 func TestHedgeConcurrentCalls(t *testing.T) {
+	for _, hedge := range hedgeAtOnce {
+		t.Run(hedge.String(), func(t *testing.T) { testHedgeConcurrentCalls(t, hedge) })
+	}
+}
+
+func testHedgeConcurrentCalls(t *testing.T, hedge retryhttp.Option) {
 	checkLeaks(t)
 	srv := newHedgeServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		b, _ := io.ReadAll(r.Body)
@@ -417,7 +453,7 @@ func TestHedgeConcurrentCalls(t *testing.T) {
 		}
 		w.Write(b)
 	})
-	rt, counter := newHedgeTransport(t, retryhttp.Hedge(0, 3))
+	rt, counter := newHedgeTransport(t, hedge)
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
@@ -440,16 +476,25 @@ func TestHedgeRejectsInvalidValues(t *testing.T) {
 	}{
 		{retryhttp.Hedge(-time.Second, 2), "retryhttp: Hedge(-1s, 2): delay must not be negative"},
 		{retryhttp.Hedge(time.Second, 1), "retryhttp: Hedge(1s, 1): max must be at least 2: the first attempt and a hedge"},
+		{retryhttp.HedgeAdaptive(retry.LatencyConfig{}, 0), "retryhttp: HedgeAdaptive({}, 0): max must be at least 2: the first attempt and a hedge"},
+		{retryhttp.HedgeAdaptive(retry.LatencyConfig{Floor: -time.Millisecond}, 2), "retryhttp: HedgeAdaptive({Floor:-1ms}, 2): Floor -1ms must not be negative"},
+		{retryhttp.HedgeAdaptive(retry.LatencyConfig{Quantile: 1.5, Cap: time.Second}, 2), "retryhttp: HedgeAdaptive({Quantile:1.5 Cap:1s}, 2): Quantile 1.5: want more than 0 and less than 1"},
+		{retryhttp.HedgeAdaptive(retry.LatencyConfig{Floor: time.Second, Cap: time.Millisecond}, 2), "retryhttp: HedgeAdaptive({Floor:1s Cap:1ms}, 2): Cap 1ms must not be below Floor 1s"},
+		{retryhttp.HedgeAdaptive(retry.LatencyConfig{MinSamples: -1}, 2), "retryhttp: HedgeAdaptive({MinSamples:-1}, 2): MinSamples -1: want at least 1"},
+		{retryhttp.HedgeAdaptive(retry.LatencyConfig{Fallback: time.Hour}, 2), "retryhttp: HedgeAdaptive({Fallback:1h0m0s}, 2): Fallback 1h0m0s must be within [1ms, 1s]"},
 	}
 	for _, tt := range tests {
 		rt := retryhttp.New(roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			t.Fatalf("%v: a request was sent", tt.opt)
 			return nil, nil
 		}), tt.opt)
-		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:1/", nil)
-		_, err := rt.RoundTrip(req)
-		if !errors.Is(err, retry.ErrInvalidOption) || err.Error() != tt.want {
-			t.Errorf("RoundTrip with %v = %v; want %q, matching retry.ErrInvalidOption", tt.opt, err, tt.want)
+		// A POST, which is not hedged, fails as a GET does.
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			req, _ := http.NewRequest(method, "http://127.0.0.1:1/", nil)
+			_, err := rt.RoundTrip(req)
+			if !errors.Is(err, retry.ErrInvalidOption) || err.Error() != tt.want {
+				t.Errorf("RoundTrip of a %s with %v = %v; want %q, matching retry.ErrInvalidOption", method, tt.opt, err, tt.want)
+			}
 		}
 	}
 }

@@ -30,7 +30,9 @@ type Transport struct {
 	retryOpts  []retry.Option               // as Retry gave them, until New bundles them
 	retry      retry.Option                 // the bundle; nil: none
 	idempotent func(req *http.Request) bool // nil: IsIdempotent
-	hedge      retry.Option                 // retry.Hedge; nil: none
+	hedge      retry.Option                 // Hedge's retry.Hedge; nil: none, or HedgeAdaptive
+	latencies  *retry.Latencies             // HedgeAdaptive's, one per destination; nil: none
+	hedgeMax   int                          // Hedge's or HedgeAdaptive's max; 0: no hedging
 	budgets    integration.Budgets          // the zero value: BudgetPerHost(0.1, 10)
 	breakers   integration.Breakers         // the zero value: none
 	err        error                        // the first invalid option
@@ -111,7 +113,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	c.reason = t.reasonNotToRetry(req)
-	if t.hedge != nil && c.reason == nil {
+	if t.hedging() && c.reason == nil {
 		return c.roundTripHedged(t.options(c))
 	}
 	defer c.discard() // a response nobody takes, on an error or a panic
