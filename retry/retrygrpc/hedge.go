@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -61,7 +60,9 @@ import (
 // HedgeAdaptive wins.
 //
 // Default: none; one attempt at a time.
-func Hedge(delay time.Duration, max int) Option { return hedge{delay: delay, max: max} }
+func Hedge(delay time.Duration, max int) Option {
+	return hedge{integration.Hedge{Delay: delay, Max: max}}
+}
 
 // HedgeAdaptive is Hedge with a delay that follows each target's latency:
 // the Interceptor gives each target (the ClientConn's canonical target, as
@@ -85,85 +86,26 @@ func Hedge(delay time.Duration, max int) Option { return hedge{delay: delay, max
 //
 // Default: none; one attempt at a time.
 func HedgeAdaptive(cfg retry.LatencyConfig, max int) Option {
-	return hedge{max: max, cfg: cfg, adaptive: true}
+	return hedge{integration.Hedge{Max: max, Cfg: cfg, Adaptive: true}}
 }
 
 // hedge is Hedge's and HedgeAdaptive's Option.
-type hedge struct {
-	delay    time.Duration
-	max      int
-	cfg      retry.LatencyConfig // HedgeAdaptive's
-	adaptive bool
-}
-
-func (o hedge) String() string {
-	if o.adaptive {
-		return "HedgeAdaptive(" + latencyConfigString(o.cfg) + ", " + strconv.Itoa(o.max) + ")"
-	}
-	return "Hedge(" + o.delay.String() + ", " + strconv.Itoa(o.max) + ")"
-}
+type hedge struct{ integration.Hedge }
 
 func (o hedge) apply(i *Interceptor) {
-	switch {
-	case o.delay < 0:
-		i.fail(o, "delay must not be negative")
-		return
-	case o.max < 2:
-		i.fail(o, "max must be at least 2: the first attempt and a hedge")
-		return
-	case o.adaptive:
-		if reason := latencyConfigInvalid(o.cfg, o.max); reason != "" {
-			i.fail(o, reason)
-			return
-		}
-		i.hedge, i.latencies, i.hedgeMax = nil, retry.NewLatencies(o.cfg, retry.DefaultMaxKeys), o.max
+	if reason := o.Check(); reason != "" {
+		i.fail(o, reason)
 		return
 	}
-	i.hedge, i.latencies, i.hedgeMax = retry.Hedge(o.delay, o.max), nil, o.max
-}
-
-// latencyConfigInvalid returns why package retry refuses cfg, or "". It
-// asks retry.DoHedged itself, with a context already cancelled, so that it
-// makes no attempt, rather than repeat its rules here: an invalid option
-// fails a call before its context is looked at.
-func latencyConfigInvalid(cfg retry.LatencyConfig, max int) string {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	opt := retry.HedgeAdaptive(retry.NewLatency(cfg), max)
-	_, err := retry.DoHedged(ctx, func(context.Context) (struct{}, error) { return struct{}{}, nil }, opt, retry.NoBudget())
-	if err == nil || !errors.Is(err, retry.ErrInvalidOption) {
-		return ""
-	}
-	return strings.TrimPrefix(err.Error(), "retry: "+opt.String()+": ")
-}
-
-// latencyConfigString prints cfg's fields that are set, such as
-// "{Quantile:0.99 Cap:200ms}"; "{}" for the defaults.
-func latencyConfigString(cfg retry.LatencyConfig) string {
-	var fields []string
-	add := func(name string, set bool, value string) {
-		if set {
-			fields = append(fields, name+":"+value)
-		}
-	}
-	add("Quantile", cfg.Quantile != 0, strconv.FormatFloat(cfg.Quantile, 'g', -1, 64))
-	add("Window", cfg.Window != 0, cfg.Window.String())
-	add("MinSamples", cfg.MinSamples != 0, strconv.Itoa(cfg.MinSamples))
-	add("Floor", cfg.Floor != 0, cfg.Floor.String())
-	add("Cap", cfg.Cap != 0, cfg.Cap.String())
-	add("Fallback", cfg.Fallback != 0, cfg.Fallback.String())
-	return "{" + strings.Join(fields, " ") + "}"
+	i.hedger = o.Build()
 }
 
 // hedging reports whether the Interceptor hedges the calls it may repeat.
-func (i *Interceptor) hedging() bool { return i.hedgeMax > 0 }
+func (i *Interceptor) hedging() bool { return i.hedger != nil }
 
 // hedgeOption returns the retry option that makes a call on cc hedge.
 func (i *Interceptor) hedgeOption(cc *grpc.ClientConn) retry.Option {
-	if i.latencies != nil {
-		return retry.HedgeAdaptive(i.latencies.For(target(cc)), i.hedgeMax)
-	}
-	return i.hedge
+	return i.hedger.Option(target(cc))
 }
 
 // hedgeable returns reply as a protobuf message that a hedged call can

@@ -30,9 +30,7 @@ type Interceptor struct {
 	replayLimit int                  // if replaySet
 	replaySet   bool                 // false: defaultReplayLimit
 	idempotent  func(string) bool    // the rule of Idempotent; nil: IsIdempotent
-	hedge       retry.Option         // Hedge's retry.Hedge; nil: none, or HedgeAdaptive's
-	latencies   *retry.Latencies     // HedgeAdaptive's; nil: none
-	hedgeMax    int                  // Hedge's or HedgeAdaptive's max; 0: no hedging
+	hedger      *integration.Hedger  // Hedge's or HedgeAdaptive's; nil: no hedging
 	err         error                // the first invalid option
 }
 

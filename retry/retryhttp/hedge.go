@@ -5,12 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
 )
 
@@ -44,7 +43,9 @@ import (
 // HedgeAdaptive wins.
 //
 // Default: none; one attempt at a time.
-func Hedge(delay time.Duration, max int) Option { return hedge{delay: delay, max: max} }
+func Hedge(delay time.Duration, max int) Option {
+	return hedge{integration.Hedge{Delay: delay, Max: max}}
+}
 
 // HedgeAdaptive is Hedge with a delay that follows each destination's
 // latency: the Transport gives each destination (scheme, host and port, as
@@ -80,85 +81,26 @@ func Hedge(delay time.Duration, max int) Option { return hedge{delay: delay, max
 //
 // Default: none; one attempt at a time.
 func HedgeAdaptive(cfg retry.LatencyConfig, max int) Option {
-	return hedge{max: max, cfg: cfg, adaptive: true}
+	return hedge{integration.Hedge{Max: max, Cfg: cfg, Adaptive: true}}
 }
 
 // hedge is Hedge's and HedgeAdaptive's Option.
-type hedge struct {
-	delay    time.Duration
-	max      int
-	cfg      retry.LatencyConfig // HedgeAdaptive's
-	adaptive bool
-}
-
-func (o hedge) String() string {
-	if o.adaptive {
-		return "HedgeAdaptive(" + latencyConfigString(o.cfg) + ", " + strconv.Itoa(o.max) + ")"
-	}
-	return "Hedge(" + o.delay.String() + ", " + strconv.Itoa(o.max) + ")"
-}
+type hedge struct{ integration.Hedge }
 
 func (o hedge) apply(t *Transport) {
-	switch {
-	case o.delay < 0:
-		t.fail(o, "delay must not be negative")
-	case o.max < 2:
-		t.fail(o, "max must be at least 2: the first attempt and a hedge")
-	case !o.adaptive:
-		t.hedge, t.latencies, t.hedgeMax = retry.Hedge(o.delay, o.max), nil, o.max
-	default:
-		if reason := latencyConfigInvalid(o.cfg, o.max); reason != "" {
-			t.fail(o, reason)
-			return
-		}
-		t.hedge, t.latencies, t.hedgeMax = nil, retry.NewLatencies(o.cfg, retry.DefaultMaxKeys), o.max
+	if reason := o.Check(); reason != "" {
+		t.fail(o, reason)
+		return
 	}
-}
-
-// latencyConfigInvalid returns why package retry refuses cfg, or "". It
-// asks retry.DoHedged itself, with a context already cancelled, so that it
-// makes no attempt, rather than repeat its rules here: an invalid option
-// fails a call before its context is looked at.
-func latencyConfigInvalid(cfg retry.LatencyConfig, max int) string {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	opt := retry.HedgeAdaptive(retry.NewLatency(cfg), max)
-	_, err := retry.DoHedged(ctx, func(context.Context) (struct{}, error) { return struct{}{}, nil }, opt, retry.NoBudget())
-	if err == nil || !errors.Is(err, retry.ErrInvalidOption) {
-		return ""
-	}
-	return strings.TrimPrefix(err.Error(), "retry: "+opt.String()+": ")
-}
-
-// latencyConfigString prints cfg's fields that are set, such as
-// "{Quantile:0.99 Cap:200ms}"; "{}" for the defaults.
-func latencyConfigString(cfg retry.LatencyConfig) string {
-	var fields []string
-	add := func(name string, set bool, value string) {
-		if set {
-			fields = append(fields, name+":"+value)
-		}
-	}
-	add("Quantile", cfg.Quantile != 0, strconv.FormatFloat(cfg.Quantile, 'g', -1, 64))
-	add("Window", cfg.Window != 0, cfg.Window.String())
-	add("MinSamples", cfg.MinSamples != 0, strconv.Itoa(cfg.MinSamples))
-	add("Floor", cfg.Floor != 0, cfg.Floor.String())
-	add("Cap", cfg.Cap != 0, cfg.Cap.String())
-	add("Fallback", cfg.Fallback != 0, cfg.Fallback.String())
-	return "{" + strings.Join(fields, " ") + "}"
+	t.hedger = o.Build()
 }
 
 // hedging reports whether the Transport hedges the requests it may send
 // more than once.
-func (t *Transport) hedging() bool { return t.hedgeMax > 0 }
+func (t *Transport) hedging() bool { return t.hedger != nil }
 
 // hedgeFor returns the retry option that makes a request to u hedge.
-func (t *Transport) hedgeFor(u *url.URL) retry.Option {
-	if t.latencies != nil {
-		return retry.HedgeAdaptive(t.latencies.For(destination(u)), t.hedgeMax)
-	}
-	return t.hedge
-}
+func (t *Transport) hedgeFor(u *url.URL) retry.Option { return t.hedger.Option(destination(u)) }
 
 // errHedgeLost is the cause of the context of a response that lost a
 // hedge race.

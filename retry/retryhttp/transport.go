@@ -30,9 +30,7 @@ type Transport struct {
 	retryOpts  []retry.Option               // as Retry gave them, until New bundles them
 	retry      retry.Option                 // the bundle; nil: none
 	idempotent func(req *http.Request) bool // nil: IsIdempotent
-	hedge      retry.Option                 // Hedge's retry.Hedge; nil: none, or HedgeAdaptive
-	latencies  *retry.Latencies             // HedgeAdaptive's, one per destination; nil: none
-	hedgeMax   int                          // Hedge's or HedgeAdaptive's max; 0: no hedging
+	hedger     *integration.Hedger          // Hedge's or HedgeAdaptive's; nil: no hedging
 	budgets    integration.Budgets          // the zero value: BudgetPerHost(0.1, 10)
 	breakers   integration.Breakers         // the zero value: none
 	err        error                        // the first invalid option
