@@ -81,7 +81,7 @@ func BenchmarkBreaker(b *testing.B) {
 	})
 	b.Run("Open", func(b *testing.B) {
 		br := New(Config{})
-		for range 10 {
+		for range DefaultConsecutiveFailures {
 			p, _ := br.Allow()
 			p.Failure(classify.ServerError, 0)
 		}
