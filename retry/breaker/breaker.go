@@ -357,12 +357,13 @@ func (b *Breaker) hint(c classify.Class, h time.Duration) int64 {
 	return min(int64(h), b.s.maxHint)
 }
 
-// probeEnded ends the probe id in slot of a half-open generation gen,
-// which succeeded if ok, or was cancelled.
-func (b *Breaker) probeEnded(gen uint64, slot uint32, id uint64, ok bool) {
+// endProbe ends p, a probe of a half-open generation gen (p.gen before p
+// ended), which succeeded if ok, or was cancelled.
+func (p *Permit) endProbe(gen uint64, ok bool) {
+	b := p.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.word.Load() != gen || !b.release(slot, id) || !ok {
+	if b.word.Load() != gen || !b.release(p.slot, p.probe) || !ok {
 		return
 	}
 	b.probesOK++
