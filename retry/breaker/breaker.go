@@ -85,7 +85,8 @@ type Breaker struct {
 	consecutive int
 	lastFailure uint64
 	trips       int // opens since the breaker last closed, hints aside
-	// half-open: each slot holds the id of the probe in flight in it, or 0
+	// half-open: each slot holds the probe in flight in it (see probeOf),
+	// or 0
 	probes    []uint64
 	inflight  int
 	probesOK  int
@@ -242,9 +243,9 @@ func (b *Breaker) allowSlow() (Permit, error) {
 	for i, id := range b.probes {
 		if id == 0 {
 			b.nextProbe++
-			b.probes[i] = b.nextProbe
+			b.probes[i] = probeOf(b.nextProbe, i)
 			b.inflight++
-			return Permit{b: b, gen: w, slot: uint32(i), probe: b.nextProbe}, nil
+			return Permit{b: b, gen: w, probe: b.probes[i]}, nil
 		}
 	}
 	panic("breaker: no free probe slot") // unreachable: inflight < len(probes)
@@ -306,8 +307,8 @@ func (b *Breaker) counts(c classify.Class) bool {
 }
 
 // fail counts a failure of class c with the server's hint, from a permit
-// of generation gen (closed) or of probe id in slot (half-open).
-func (b *Breaker) fail(gen uint64, slot uint32, id uint64, c classify.Class, hint time.Duration) {
+// of generation gen (closed) or of probe (half-open, see probeOf).
+func (b *Breaker) fail(gen, probe uint64, c classify.Class, hint time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.word.Load() != gen {
@@ -315,7 +316,7 @@ func (b *Breaker) fail(gen uint64, slot uint32, id uint64, c classify.Class, hin
 	}
 	now := b.now()
 	if gen&stateMask == stHalfOpen {
-		if !b.release(slot, id) {
+		if !b.release(probe) {
 			return
 		}
 		if h := b.hint(c, hint); h > 0 {
@@ -363,7 +364,7 @@ func (p *Permit) endProbe(gen uint64, ok bool) {
 	b := p.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.word.Load() != gen || !b.release(p.slot, p.probe) || !ok {
+	if b.word.Load() != gen || !b.release(p.probe) || !ok {
 		return
 	}
 	b.probesOK++
@@ -372,10 +373,23 @@ func (p *Permit) endProbe(gen uint64, ok bool) {
 	}
 }
 
-// release frees the slot of probe id, and reports whether it held it: a
+// probeOf returns the probe of id in slot: both in one word, which is
+// never 0, since ids start at 1.
+func probeOf(id uint64, slot int) uint64 {
+	return id<<probeSlotBits | uint64(slot)
+}
+
+// probeSlotBits is the width of a probe's slot in its word: room for
+// maxProbes slots, as the constant below checks.
+const probeSlotBits = 10
+
+const _ = uint(1<<probeSlotBits - maxProbes)
+
+// release frees the slot of probe, and reports whether probe held it: a
 // copy of a Permit that ended already releases nothing.
-func (b *Breaker) release(slot uint32, id uint64) bool {
-	if int(slot) >= len(b.probes) || b.probes[slot] != id {
+func (b *Breaker) release(probe uint64) bool {
+	slot := probe & (1<<probeSlotBits - 1)
+	if slot >= uint64(len(b.probes)) || b.probes[slot] != probe {
 		return false
 	}
 	b.probes[slot] = 0

@@ -24,8 +24,7 @@ type Permit struct {
 	// the Permit ended: the end writes no pointer, so that it costs no
 	// write barrier.
 	gen   uint64
-	probe uint64 // the probe's id, if half-open
-	slot  uint32 // the probe's slot, if half-open
+	probe uint64 // if half-open: the probe's id and slot (see probeOf)
 }
 
 // Success tells the Breaker that the attempt succeeded.
@@ -73,7 +72,7 @@ func (p *Permit) Failure(c classify.Class, hint time.Duration) {
 		return
 	}
 	p.gen = 0
-	p.b.fail(gen, p.slot, p.probe, c, hint)
+	p.b.fail(gen, p.probe, c, hint)
 }
 
 // Cancel tells the Breaker that the attempt ended without a verdict on the
