@@ -31,7 +31,11 @@ import (
 // checks it.
 
 var (
-	reflexioBreaker = breaker.New(breaker.Config{Name: "bench"})
+	reflexioBreaker = breaker.New(reflexioBreakerConfig)
+
+	// reflexioBreakerConfig is the others' model: no consecutive
+	// failures mode, a ratio of 50% rather than the default 80%.
+	reflexioBreakerConfig = breaker.Config{Name: "bench", FailureRatio: 0.5, ConsecutiveFailures: -1}
 
 	gobreakerSettings = gobreaker.Settings{
 		Name:         "bench",
@@ -166,7 +170,7 @@ func TestBreakerConfigs(t *testing.T) {
 	down := func() (int, error) { return 0, errDown }
 	fresh := map[string]func() breakerLib{
 		"reflexio": func() breakerLib {
-			br := breaker.New(breaker.Config{Name: "bench", ConsecutiveFailures: -1})
+			br := breaker.New(reflexioBreakerConfig)
 			return breakerLib{once: func(op bareOp) (int, error) {
 				p, err := br.Allow()
 				if err != nil {
