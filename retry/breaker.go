@@ -87,12 +87,21 @@ func (o breakerOption) apply(c *config) {
 // call when it gives up. last is the failure of the attempt before, if
 // there was one.
 func (r *run) admit(ctx context.Context, last failure, permit *breaker.Permit) error {
+	if p, ok := r.cfg.breaker.AllowClosed(); ok { // inlined: no call
+		*permit = p
+		return nil
+	}
+	p, err := r.cfg.breaker.Allow()
+	if err == nil {
+		*permit = p
+		return nil
+	}
+	return r.refused(ctx, last, permit, err)
+}
+
+// refused is admit after the breaker refused an attempt with err.
+func (r *run) refused(ctx context.Context, last failure, permit *breaker.Permit, err error) error {
 	for {
-		p, err := r.cfg.breaker.Allow()
-		if err == nil {
-			*permit = p
-			return nil
-		}
 		refusal, ok := errors.AsType[*breaker.OpenError](err)
 		if !ok { // a breaker that broke after the option took it: never
 			return r.stop(ctx, endBreakerOpen, failure{last: last.last, class: last.class, refusal: err})
@@ -120,6 +129,11 @@ func (r *run) admit(ctx context.Context, last failure, permit *breaker.Permit) e
 		}
 		if now := r.now(); r.pastDeadline(now) {
 			return r.stop(ctx, endDeadline, failure{last: last.last, class: last.class, now: now})
+		}
+		var p breaker.Permit
+		if p, err = r.cfg.breaker.Allow(); err == nil {
+			*permit = p
+			return nil
 		}
 	}
 }

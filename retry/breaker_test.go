@@ -3,6 +3,7 @@ package retry_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -321,4 +322,34 @@ func TestBreakerRefusalsStartMaxRetryTime(t *testing.T) {
 			t.Errorf("%d attempts; want one per break of 3–4s in 20s", e.Attempts)
 		}
 	})
+}
+
+// BenchmarkBreakerAdded times what a closed breaker adds to a call of Do
+// that succeeds at once: BenchmarkDo's SuccessBreaker minus its
+// SuccessBundle, the same options without the breaker. It times short
+// runs of each in turn and reports the median of their differences per
+// call, as added-ns/call, so that the load of a shared machine, which
+// comes and goes over milliseconds, weighs on both alike and a run that
+// the scheduler stopped counts as one outlier.
+func BenchmarkBreakerAdded(b *testing.B) {
+	ctx := context.Background()
+	ok := func(context.Context) (int, error) { return 1, nil }
+	zero := retry.Options(retry.Backoff(backoff.Constant(0)))
+	guarded := retry.Options(retry.Backoff(backoff.Constant(0)), retry.Breaker(breaker.New(breaker.Config{})))
+	const run = 64 // calls of each in a run: some microseconds
+	var diffs []time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		for range run {
+			retry.Do(ctx, ok, zero)
+		}
+		t1 := time.Now()
+		for range run {
+			retry.Do(ctx, ok, guarded)
+		}
+		diffs = append(diffs, time.Since(t1)-t1.Sub(t0))
+	}
+	slices.Sort(diffs)
+	b.ReportMetric(float64(diffs[len(diffs)/2])/run, "added-ns/call")
 }

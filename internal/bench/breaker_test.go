@@ -31,7 +31,11 @@ import (
 // checks it.
 
 var (
-	reflexioBreaker = breaker.New(breaker.Config{Name: "bench"})
+	reflexioBreaker = breaker.New(reflexioBreakerConfig)
+
+	// reflexioBreakerConfig is the others' model: no consecutive
+	// failures mode, a ratio of 50% rather than the default 80%.
+	reflexioBreakerConfig = breaker.Config{Name: "bench", FailureRatio: 0.5, ConsecutiveFailures: -1}
 
 	gobreakerSettings = gobreaker.Settings{
 		Name:         "bench",
@@ -158,15 +162,15 @@ func BenchmarkBreakerExecute(b *testing.B) {
 }
 
 // TestBreakerConfigs checks that every breaker of the comparison lets
-// successes through, and opens on failures as configured: after 20 calls
-// that all fail, the next is refused. Each gets breakers of its own, not
-// the shared ones the benchmarks time.
+// successes through, and opens on failures as configured: after 20 calls,
+// 10 successes then 10 failures, a ratio of 50%, the next is refused. Each
+// gets breakers of its own, not the shared ones the benchmarks time.
 func TestBreakerConfigs(t *testing.T) {
 	errDown := errors.New("bench: down")
 	down := func() (int, error) { return 0, errDown }
 	fresh := map[string]func() breakerLib{
 		"reflexio": func() breakerLib {
-			br := breaker.New(breaker.Config{Name: "bench", ConsecutiveFailures: -1})
+			br := breaker.New(reflexioBreakerConfig)
 			return breakerLib{once: func(op bareOp) (int, error) {
 				p, err := br.Allow()
 				if err != nil {
@@ -199,15 +203,20 @@ func TestBreakerConfigs(t *testing.T) {
 				t.Fatalf("a success through the shared breaker: %v", err)
 			}
 			f := fresh[l.name]()
-			for i := range 20 {
+			for i := range 10 {
+				if _, err := f.once(okBare); err != nil {
+					t.Fatalf("success %d = %v; want nil", i+1, err)
+				}
+			}
+			for i := range 10 {
 				if _, err := f.once(down); !errors.Is(err, errDown) {
-					t.Fatalf("call %d = %v; want the operation's error", i+1, err)
+					t.Fatalf("failure %d = %v; want the operation's error", i+1, err)
 				}
 			}
 			calls := 0
 			_, err := f.once(func() (int, error) { calls++; return 1, nil })
 			if err == nil || calls != 0 {
-				t.Errorf("after 20 failures in 20 calls: %v, %d calls; want a refusal without a call", err, calls)
+				t.Errorf("after 10 failures in 20 calls: %v, %d calls; want a refusal without a call", err, calls)
 			}
 		})
 	}

@@ -22,6 +22,16 @@ func TestClosedPathAllocatesNothing(t *testing.T) {
 		t.Errorf("Allow and Success of a closed breaker: %v allocations; want 0", got)
 	}
 	got = testing.AllocsPerRun(1000, func() {
+		p, ok := b.AllowClosed()
+		if !ok {
+			t.Fatal("not closed")
+		}
+		p.Success()
+	})
+	if got != 0 {
+		t.Errorf("AllowClosed and Success of a closed breaker: %v allocations; want 0", got)
+	}
+	got = testing.AllocsPerRun(1000, func() {
 		p, _ := b.Allow()
 		p.Failure(classify.Permanent, 0) // counts as a success
 		q, _ := b.Allow()
@@ -44,6 +54,18 @@ func BenchmarkBreaker(b *testing.B) {
 			p, err := br.Allow()
 			if err != nil {
 				b.Fatal(err)
+			}
+			p.Success()
+		}
+	})
+	// AllowClosed, inlined, spares Allow's call.
+	b.Run("SuccessClosed", func(b *testing.B) {
+		br := New(Config{})
+		b.ReportAllocs()
+		for b.Loop() {
+			p, ok := br.AllowClosed()
+			if !ok {
+				b.Fatal("not closed")
 			}
 			p.Success()
 		}
@@ -81,7 +103,7 @@ func BenchmarkBreaker(b *testing.B) {
 	})
 	b.Run("Open", func(b *testing.B) {
 		br := New(Config{})
-		for range 10 {
+		for range DefaultConsecutiveFailures {
 			p, _ := br.Allow()
 			p.Failure(classify.ServerError, 0)
 		}

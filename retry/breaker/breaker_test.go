@@ -401,3 +401,50 @@ func TestSubscriberPanicLeavesTheBreakerWorking(t *testing.T) {
 		wantState(t, b, observe.BreakerClosed)
 	})
 }
+
+// TestAllowClosed: AllowClosed gives the Permit that Allow gives while
+// the breaker is closed, and false in every other state, and for a
+// Breaker that cannot work.
+func TestAllowClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newExact(t, Config{ConsecutiveFailures: 2, MinCalls: 100})
+		p, ok := b.AllowClosed()
+		if !ok {
+			t.Fatalf("%v: AllowClosed() = false; want a Permit", b)
+		}
+		p.Success()
+		p.Success() // ended: nothing
+		if got := b.successes(); got != 1 {
+			t.Errorf("successes = %d; want 1", got)
+		}
+		q, _ := b.AllowClosed()
+		r, _ := b.AllowClosed()
+		q.Failure(classify.ServerError, 0)
+		r.Failure(classify.ServerError, 0)
+		wantState(t, b, observe.BreakerOpen)
+		if _, ok := b.AllowClosed(); ok {
+			t.Errorf("%v: AllowClosed() = true; want false", b)
+		}
+		refused(t, b) // Allow says why
+		time.Sleep(5 * sec)
+		if _, ok := b.AllowClosed(); ok {
+			t.Errorf("%v, its break over: AllowClosed() = true; want false", b)
+		}
+		probe := allow(t, b) // Allow, not AllowClosed, takes the probe
+		wantState(t, b, observe.BreakerHalfOpen)
+		if _, ok := b.AllowClosed(); ok {
+			t.Errorf("%v: AllowClosed() = true; want false", b)
+		}
+		probe.Success()
+		wantState(t, b, observe.BreakerClosed)
+		if _, ok := b.AllowClosed(); !ok {
+			t.Errorf("%v, closed again: AllowClosed() = false; want a Permit", b)
+		}
+	})
+	for _, b := range []*Breaker{nil, new(Breaker), New(Config{MinCalls: -1})} {
+		if p, ok := b.AllowClosed(); ok {
+			p.Cancel()
+			t.Errorf("%v: AllowClosed() = true; want false", b)
+		}
+	}
+}

@@ -112,7 +112,8 @@ const (
 // defaultClasses are the classes that count by default.
 const defaultClasses = 1<<classify.ServerError | 1<<classify.Transient | 1<<classify.Unknown | 1<<classify.RateLimit
 
-// maxProbes bounds HalfOpenProbes, so that a probe's slot fits in a Permit.
+// maxProbes bounds HalfOpenProbes, so that a probe's slot fits in the
+// low bits of its word (see probeOf).
 const maxProbes = 1000
 
 // ErrInvalidConfig is matched (with errors.Is) by the error that a Breaker

@@ -3,6 +3,7 @@ package breaker
 import (
 	"errors"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -151,4 +152,27 @@ func FuzzConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCopyOfAClosedBreakerRefuses: a copy of a Breaker that New made, and
+// that is closed, refuses every attempt as Err says, and the original
+// counts nothing of the copy's calls.
+func TestCopyOfAClosedBreakerRefuses(t *testing.T) {
+	good := New(Config{})
+	cp := new(Breaker)
+	reflect.ValueOf(cp).Elem().Set(reflect.ValueOf(good).Elem()) // *cp = *good, which vet refuses
+	if err := cp.Err(); !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("copy: Err() = %v; want an error matching ErrInvalidConfig", err)
+	}
+	if p, err := cp.Allow(); !errors.Is(err, ErrInvalidConfig) {
+		p.Success()
+		t.Errorf("copy: Allow() = %v; want Err's error", err)
+	}
+	if p, ok := cp.AllowClosed(); ok {
+		p.Success()
+		t.Errorf("copy: AllowClosed() = true; want false")
+	}
+	if got := good.successes(); got != 0 {
+		t.Errorf("successes of the original = %d; want 0", got)
+	}
 }

@@ -47,7 +47,8 @@
 //
 // While closed, Allow and Success take no lock, allocate nothing, and
 // write only to a counter striped by goroutine: calls on different CPUs do
-// not contend. Failures take a lock. Config documents every setting and
+// not contend. [Breaker.AllowClosed] is that path of Allow, inlined by the
+// compiler in its caller. Failures take a lock. Config documents every setting and
 // its default; [Config.Subscribers] receive an observe.BreakerStateChange
 // for every change of state.
 //

@@ -48,3 +48,23 @@ func Example() {
 	// refused: true true
 	// Breaker("users": open)
 }
+
+// A loop that counts nanoseconds asks AllowClosed first, which the
+// compiler inlines, and Allow only when the breaker is not closed.
+func ExampleBreaker_AllowClosed() {
+	b := breaker.New(breaker.Config{Name: "users", ConsecutiveFailures: 1})
+	allow := func() (breaker.Permit, error) {
+		if p, ok := b.AllowClosed(); ok {
+			return p, nil
+		}
+		return b.Allow() // open or half-open: Allow decides
+	}
+	p, err := allow()
+	fmt.Println(err)
+	p.Failure(classify.ServerError, 0) // opens it
+	_, err = allow()
+	fmt.Println(errors.Is(err, breaker.ErrOpen))
+	// Output:
+	// <nil>
+	// true
+}

@@ -19,36 +19,32 @@ import (
 //
 // The zero Permit belongs to no Breaker; its methods do nothing.
 type Permit struct {
-	b     *Breaker
-	gen   uint64 // the breaker's word when Allow returned the Permit
-	probe uint64 // the probe's id, if half-open
-	slot  uint32 // the probe's slot, if half-open
+	b *Breaker
+	// gen is the breaker's word when Allow returned the Permit, or 0 once
+	// the Permit ended: the end writes no pointer, so that it costs no
+	// write barrier.
+	gen   uint64
+	probe uint64 // if half-open: the probe's id and slot (see probeOf)
 }
 
 // Success tells the Breaker that the attempt succeeded.
 func (p *Permit) Success() {
-	if b := p.b; b != nil && b.word.Load() == p.gen && p.gen&stateMask == stClosed {
-		// The closed state's path, kept small enough to inline.
-		p.b = nil
-		if n := b.stripes[stripeOf()&b.mask].n.Add(1); n%tickEvery == 0 {
-			b.tick(p.gen)
+	gen := p.gen
+	p.gen = 0
+	switch b := p.b; gen & stateMask {
+	case stClosed:
+		// The path of every success while the downstream is healthy: if
+		// the closed state is still the breaker's, one increment of the
+		// calling goroutine's stripe, and now and then a snapshot of the
+		// stripes for the window.
+		if b.word.Load() == gen && b.stripes[stripeOf()&b.mask].n.Add(1)%tickEvery == 0 {
+			b.tick(gen)
 		}
-		return
+	case stHalfOpen:
+		p.endProbe(gen, true)
 	}
-	p.success()
-}
-
-// success is Success but for a closed state that is still the breaker's.
-func (p *Permit) success() {
-	b := p.b
-	if b == nil {
-		return
-	}
-	p.b = nil
-	if p.gen&stateMask == stHalfOpen {
-		b.probeEnded(p.gen, p.slot, p.probe, true)
-	}
-	// A permit of an earlier state counts nothing.
+	// An ended Permit, the zero one, or one of an earlier state, counts
+	// nothing.
 }
 
 // Failure tells the Breaker that the attempt failed, with an error of
@@ -67,16 +63,16 @@ func (p *Permit) success() {
 // An attempt that the caller cancelled, or abandoned, is no failure of the
 // downstream: end it with Cancel.
 func (p *Permit) Failure(c classify.Class, hint time.Duration) {
-	b := p.b
-	if b == nil {
+	gen := p.gen
+	if gen == 0 {
 		return
 	}
-	if !b.counts(c) {
+	if !p.b.counts(c) {
 		p.Success()
 		return
 	}
-	p.b = nil
-	b.fail(p.gen, p.slot, p.probe, c, hint)
+	p.gen = 0
+	p.b.fail(gen, p.probe, c, hint)
 }
 
 // Cancel tells the Breaker that the attempt ended without a verdict on the
@@ -84,12 +80,9 @@ func (p *Permit) Failure(c classify.Class, hint time.Duration) {
 // abandoned. It counts nothing, and frees a half-open breaker's probe slot
 // for another probe.
 func (p *Permit) Cancel() {
-	b := p.b
-	if b == nil {
-		return
-	}
-	p.b = nil
-	if p.gen&stateMask == stHalfOpen {
-		b.probeEnded(p.gen, p.slot, p.probe, false)
+	gen := p.gen
+	p.gen = 0
+	if gen&stateMask == stHalfOpen {
+		p.endProbe(gen, false)
 	}
 }

@@ -103,3 +103,42 @@ func TestCancelCountsNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryProbeSlotEndsItsOwnProbe: with the most probes a Config allows,
+// each Permit frees its own slot, the last one included, and a copy of an
+// ended probe frees none, whichever slot it had.
+func TestEveryProbeSlotEndsItsOwnProbe(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newExact(t, Config{HalfOpenProbes: maxProbes, SuccessesToClose: maxProbes + 1})
+		trip(t, b)
+		time.Sleep(5 * sec)
+		probes := make([]Permit, maxProbes)
+		for i := range probes {
+			probes[i] = allow(t, b)
+		}
+		refused(t, b)
+		copies := append([]Permit(nil), probes...)
+		for i := len(probes) - 1; i >= 0; i-- {
+			probes[i].Cancel()
+			if want := i; b.inflight != want {
+				t.Fatalf("after cancelling probe %d: %d in flight; want %d", i, b.inflight, want)
+			}
+		}
+		for i := range probes {
+			probes[i] = allow(t, b)
+		}
+		for i := range copies {
+			copies[i].Success() // ended: frees nothing, counts nothing
+		}
+		if b.inflight != maxProbes || b.probesOK != 0 {
+			t.Errorf("after the copies ended: %d in flight, %d successes; want %d, 0", b.inflight, b.probesOK, maxProbes)
+		}
+		for i := range probes {
+			probes[i].Success()
+		}
+		if b.inflight != 0 || b.probesOK != maxProbes {
+			t.Errorf("after every probe succeeded: %d in flight, %d successes; want 0, %d", b.inflight, b.probesOK, maxProbes)
+		}
+		wantState(t, b, observe.BreakerHalfOpen) // one success short of closing
+	})
+}
