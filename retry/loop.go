@@ -25,36 +25,60 @@ func loop(ctx context.Context, opts []Option, results func() error, op func(cont
 		return start(ctx, cfg, results, op, h)
 	}
 	// Only calls with options of their own pay for a configuration of
-	// their own, on the stack.
-	var scratch config
-	resolve(opts, &scratch)
+	// their own, on the stack: a copy, which needs no zeroing first.
+	from, first := origin(opts)
+	scratch := *from
+	applyAll(&scratch, opts, first)
+	scratch.settle()
 	return start(ctx, &scratch, results, op, h)
 }
 
-// start runs the loop with cfg.
+// start runs the call with cfg. The first attempt of a call whose options
+// ask for no set-up around it (see needSetup), made by Do or Run, is the
+// operation's call alone: start makes it, and begin's set-up, its state,
+// its timer and its deferred calls, wait until it fails, the rest of the
+// loop with them. Most calls succeed at once and never pay for them.
+func start(ctx context.Context, cfg *config, results func() error, op func(context.Context) error, h hedger) error {
+	if cfg.needs&needCheck != 0 {
+		if err := check(cfg, results, h); err != nil {
+			return err
+		}
+	}
+	if cfg.needs&needSetup != 0 || h != nil || ctx.Err() != nil {
+		return begin(ctx, cfg, op, h, nil, nil)
+	}
+	// The layer escapes, to the operation, as in begin.
+	layer := &layerCtx{Context: ctx}
+	if err := op(layer); err != nil {
+		return begin(ctx, cfg, op, h, layer, err)
+	}
+	return nil
+}
+
+// begin runs the loop with cfg: every attempt, or every attempt after the
+// first if start made it, with layer for its context, and failed with
+// err; layer and err are nil if not.
 //
-// A note on its shape: start defers up to three calls, and the compiler
+// A note on its shape: begin defers up to three calls, and the compiler
 // makes them inline code only while the function has few returns (returns
 // times defers at most 15); past that, every call pays the runtime's
 // slower defers, some 35 ns. So the checks that return early are in
-// check, and start keeps its returns to three.
-func start(ctx context.Context, cfg *config, results func() error, op func(context.Context) error, h hedger) error {
-	if err := check(cfg, results, h); err != nil {
-		return err
-	}
+// check and start, and begin keeps its returns to three.
+func begin(ctx context.Context, cfg *config, op func(context.Context) error, h hedger, layer *layerCtx, err error) error {
 	var clock callClock
 	r := run{cfg: cfg, clock: &clock}
 	// The clock is read only when something needs it: Deadline counts from
 	// now, and events tell the time elapsed. A call with neither reads it
 	// only when it fails and has a deadline: MaxRetryTime's, which counts
-	// from the first failure, or the context's.
+	// from the first failure, or the context's. (A call with either makes
+	// its first attempt here.)
 	if cfg.deadline > 0 || cfg.kinds != 0 {
 		r.start = r.now()
 		if cfg.deadline > 0 {
 			r.deadline = r.start.add(cfg.deadline)
 		}
 	}
-	if ctx.Err() != nil {
+	if err == nil && ctx.Err() != nil {
 		return r.stop(ctx, contextEnding(ctx), failure{})
 	}
 	parent := ctx
@@ -80,10 +104,14 @@ func start(ctx context.Context, cfg *config, results func() error, op func(conte
 	if cfg.breaker != nil {
 		defer permit.Cancel()
 	}
-	// The layer escapes, to the operation: it stays out of r, which would
-	// go along with it.
-	layer := &layerCtx{Context: ctx}
-	err := r.loop(ctx, layer, op, &permit, h)
+	if layer == nil {
+		// The layer escapes, to the operation: it stays out of r, which
+		// would go along with it.
+		layer = &layerCtx{Context: ctx}
+	} else {
+		r.attempt = 1 // start's
+	}
+	err = r.loop(ctx, layer, op, &permit, h, err)
 	if err != nil && !cfg.unlayered {
 		tellParent(parent, err, r.attempt, layer.gaveUp.Load())
 	}
@@ -137,28 +165,30 @@ func (c *callClock) stop() {
 }
 
 // loop runs the attempts, each with layer for its context, until one
-// succeeds or the call gives up.
-func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error, permit *breaker.Permit, h hedger) error {
+// succeeds or the call gives up. err is the error of the attempt that
+// start made, if it made one (then r.attempt is 1), or nil.
+func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error, permit *breaker.Permit, h hedger, err error) error {
 	var f failure // the last attempt's
 	for {
-		if r.cfg.breaker != nil {
-			if err := r.admit(ctx, f, permit); err != nil {
-				return err
-			}
-		}
-		r.attempt++
-		var err error
 		var timedOut, reported bool
-		if h != nil {
-			timedOut, reported, err = r.race(ctx, layer, h, permit)
-		} else {
-			err, timedOut = r.call(layer, op)
-		}
-		if err == nil {
-			if r.cfg.breaker != nil && !reported {
-				report(ctx, permit, nil, 0)
+		if err == nil { // the next attempt is to be made
+			if r.cfg.breaker != nil {
+				if err := r.admit(ctx, f, permit); err != nil {
+					return err
+				}
 			}
-			return r.succeed(ctx)
+			r.attempt++
+			if h != nil {
+				timedOut, reported, err = r.race(ctx, layer, h, permit)
+			} else {
+				err, timedOut = r.call(layer, op)
+			}
+			if err == nil {
+				if r.cfg.breaker != nil && !reported {
+					report(ctx, permit, nil, 0)
+				}
+				return r.succeed(ctx)
+			}
 		}
 		var end ending
 		var stop bool
@@ -187,6 +217,7 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		if ctx.Err() != nil { // no attempt starts after ctx is done
 			return r.stop(ctx, contextEnding(ctx), failure{last: f.last, class: f.class})
 		}
+		err = nil
 	}
 }
 
