@@ -33,45 +33,43 @@ func loop(ctx context.Context, opts []Option, results func() error, op func(cont
 	return start(ctx, &scratch, results, op, h)
 }
 
-// start runs the call with cfg. The first attempt of a call whose options
-// ask for no set-up around it (see needSetup), made by Do or Run, is the
-// operation's call alone: start makes it, and begin's set-up, its state,
-// its timer and its deferred calls, wait until it fails, the rest of the
-// loop with them. Most calls succeed at once and never pay for them.
+// start runs the call with cfg.
+//
+// The first attempt of a call whose options ask for no set-up around it
+// (see needSetup), made by Do or Run, is the operation's call alone: start
+// makes it before anything else, and sets up the rest, the run's state,
+// its timer and its deferred calls, only if it fails, to go on from it.
+// Most calls succeed at once and never pay for them.
+//
+// A note on its shape: start defers up to three calls, and the compiler
+// makes them inline code only while the function has few returns (returns
+// times defers at most 15); past that, every call pays the runtime's
+// slower defers, some 35 ns. So the checks that return early are in
+// check, and start keeps its returns to four.
 func start(ctx context.Context, cfg *config, results func() error, op func(context.Context) error, h hedger) error {
 	if cfg.needs&needCheck != 0 {
 		if err := check(cfg, results, h); err != nil {
 			return err
 		}
 	}
-	if cfg.needs&needSetup != 0 || h != nil || ctx.Err() != nil {
-		return begin(ctx, cfg, op, h, nil, nil)
+	var (
+		layer *layerCtx // the attempts' context, once made
+		err   error     // the first attempt's, if made here
+	)
+	if cfg.needs&needSetup == 0 && h == nil && ctx.Err() == nil {
+		// The layer escapes, to the operation: see below.
+		layer = &layerCtx{Context: ctx}
+		if err = op(layer); err == nil {
+			return nil
+		}
 	}
-	// The layer escapes, to the operation, as in begin.
-	layer := &layerCtx{Context: ctx}
-	if err := op(layer); err != nil {
-		return begin(ctx, cfg, op, h, layer, err)
-	}
-	return nil
-}
-
-// begin runs the loop with cfg: every attempt, or every attempt after the
-// first if start made it, with layer for its context, and failed with
-// err; layer and err are nil if not.
-//
-// A note on its shape: begin defers up to three calls, and the compiler
-// makes them inline code only while the function has few returns (returns
-// times defers at most 15); past that, every call pays the runtime's
-// slower defers, some 35 ns. So the checks that return early are in
-// check and start, and begin keeps its returns to three.
-func begin(ctx context.Context, cfg *config, op func(context.Context) error, h hedger, layer *layerCtx, err error) error {
 	var clock callClock
 	r := run{cfg: cfg, clock: &clock}
 	// The clock is read only when something needs it: Deadline counts from
 	// now, and events tell the time elapsed. A call with neither reads it
 	// only when it fails and has a deadline: MaxRetryTime's, which counts
-	// from the first failure, or the context's. (A call with either makes
-	// its first attempt here.)
+	// from the first failure, or the context's. (A call with either has not
+	// made its first attempt yet.)
 	if cfg.deadline > 0 || cfg.kinds != 0 {
 		r.start = r.now()
 		if cfg.deadline > 0 {
@@ -109,7 +107,7 @@ func begin(ctx context.Context, cfg *config, op func(context.Context) error, h h
 		// would go along with it.
 		layer = &layerCtx{Context: ctx}
 	} else {
-		r.attempt = 1 // start's
+		r.attempt = 1 // made above
 	}
 	err = r.loop(ctx, layer, op, &permit, h, err)
 	if err != nil && !cfg.unlayered {
