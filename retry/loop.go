@@ -176,16 +176,22 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 				}
 			}
 			r.attempt++
-			if h != nil {
+			switch {
+			case h != nil:
 				timedOut, reported, err = r.race(ctx, layer, h, permit)
-			} else {
-				err, timedOut = r.call(layer, op)
+			case r.cfg.attemptTimeout == 0: // call's usual case, without its call
+				err = op(layer)
+			default:
+				err, timedOut = callWith(layer, op, r.cfg.attemptTimeout)
 			}
 			if err == nil {
 				if r.cfg.breaker != nil && !reported {
 					report(ctx, permit, nil, 0)
 				}
-				return r.succeed(ctx)
+				if r.cfg.budget != nil || r.cfg.kinds.Has(observe.KindSuccess) {
+					r.succeed(ctx)
+				}
+				return nil
 			}
 		}
 		var end ending
@@ -219,15 +225,16 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 	}
 }
 
-// succeed ends the call after an attempt that succeeded.
-func (r *run) succeed(ctx context.Context) error {
+// succeed ends the call after an attempt that succeeded: it tells the
+// budget and the subscribers, if the call has them. The loop calls it only
+// if it has either.
+func (r *run) succeed(ctx context.Context) {
 	if b := r.cfg.budget; b != nil {
 		b.succeed()
 	}
 	if r.cfg.kinds.Has(observe.KindSuccess) {
 		r.tell(ctx, observe.KindSuccess, failure{now: r.now()}, nil)
 	}
-	return nil
 }
 
 // judge decides what follows the attempt that failed with err: whether
