@@ -44,12 +44,12 @@ type config struct {
 	clock          hook.Clock       // nil: the real one
 	unlayered      bool             // the call does not tell the loop around it that it gave up
 	results        bool             // a result classifier is among the options (result.go)
+	needs          needs            // what the other fields ask of the loop, in a word that settle sets; beside the bools, in their padding
 	hedgeDelay     time.Duration    // Hedge (hedge.go)
 	hedgeMax       int              // 0: no hedging
 	hedgeLatency   *Latency         // HedgeAdaptive: the delay follows it, and every attempt tells it (latencies.go)
 	releases       bool             // a HedgeRelease is among the options (hedge.go)
 	err            error            // the first invalid option
-	needs          needs            // what the fields above ask of the loop: settle sets it
 }
 
 // needs says in one word what a configuration asks of the loop beyond its
