@@ -10,7 +10,7 @@ import (
 // config (config.go), which the loop (loop.go) then only reads. The walk is
 // one-way:
 //
-//	Do, Run → loop → resolved or resolve → applyAll → applyOne → the option's apply
+//	Do, Run → loop → resolved, or origin → applyAll → applyOne → the option's apply
 //
 // where each option's apply, next to its constructor (limits.go, waits.go,
 // classifier.go, subscribe.go, budget.go, hook.go), checks its value and
@@ -94,6 +94,7 @@ func Options(opts ...Option) Option {
 	}
 	b.cfg = defaults
 	b.apply(&b.cfg)
+	b.cfg.settle()
 	return b
 }
 
@@ -152,19 +153,15 @@ func resolved(opts []Option) *config {
 	return nil
 }
 
-// resolve sets c to the configuration of opts: a copy of the defaults, or
-// of the bundle that opts start with, so that a bundle followed by
-// overrides costs one copy and the overrides, then the rest of opts
-// applied in order.
-func resolve(opts []Option, c *config) {
-	first := 0
+// origin returns the configuration that a call with opts, which resolved
+// does not take, starts from, the defaults or the bundle that opts start
+// with, and the index of the first option to apply to a copy of it: a
+// bundle followed by overrides costs one copy and the overrides.
+func origin(opts []Option) (*config, int) {
 	if b, ok := opts[0].(*bundle); ok {
-		*c = b.self.cfg
-		first = 1
-	} else {
-		*c = defaults
+		return &b.self.cfg, 1
 	}
-	applyAll(c, opts, first)
+	return &defaults, 0
 }
 
 // applyAll applies opts[first:] to c in order, a bundle member by member.

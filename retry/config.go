@@ -44,12 +44,41 @@ type config struct {
 	clock          hook.Clock       // nil: the real one
 	unlayered      bool             // the call does not tell the loop around it that it gave up
 	results        bool             // a result classifier is among the options (result.go)
+	needs          needs            // what the other fields ask of the loop, in a word that settle sets; beside the bools, in their padding
 	hedgeDelay     time.Duration    // Hedge (hedge.go)
 	hedgeMax       int              // 0: no hedging
 	hedgeLatency   *Latency         // HedgeAdaptive: the delay follows it, and every attempt tells it (latencies.go)
 	releases       bool             // a HedgeRelease is among the options (hedge.go)
 	err            error            // the first invalid option
 	sub            subscriber       // the first subscriber, before subs: a call's own needs no slice (subscribe.go)
+}
+
+// needs says in one word what a configuration asks of the loop beyond its
+// plainest form, so that a call that asks nothing more tests one word
+// (see start).
+type needs uint8
+
+const (
+	// needCheck: check has something to say before the first attempt: an
+	// invalid option, hedging options, a result classifier.
+	needCheck needs = 1 << iota
+	// needSetup: the first attempt needs the loop's set-up around it: a
+	// Deadline, a subscriber, a Budget, a Breaker or an AttemptTimeout.
+	// Without any, the first attempt is the operation's call alone.
+	needSetup
+)
+
+// settle sets c.needs from the rest of c. Every configuration that the
+// loop runs with is settled once its options are applied: the defaults,
+// a bundle's, a call's own.
+func (c *config) settle() {
+	c.needs = 0
+	if c.err != nil || c.hedgeMax > 0 || c.releases || c.results {
+		c.needs |= needCheck
+	}
+	if c.deadline > 0 || c.kinds != 0 || c.budget != nil || c.breaker != nil || c.attemptTimeout > 0 {
+		c.needs |= needSetup
+	}
 }
 
 // subscriber is a Subscriber with the kinds it takes, asked once.
@@ -60,14 +89,18 @@ type subscriber struct {
 
 // defaults is the configuration of a call without options. It is never
 // written after init; calls that pass options copy it.
-var defaults = config{
-	maxAttempts:   defaultMaxAttempts,
-	classCaps:     [classify.NumClasses]int{classify.Unknown: defaultMaxUnknownAttempts},
-	maxRetryTime:  defaultMaxRetryTime,
-	maxRetryAfter: defaultMaxRetryAfter,
-	classifier:    classify.Default(),
-	strategy:      backoff.DecorrelatedJitter(defaultBackoffBase, defaultBackoffCap),
-}
+var defaults = func() config {
+	c := config{
+		maxAttempts:   defaultMaxAttempts,
+		classCaps:     [classify.NumClasses]int{classify.Unknown: defaultMaxUnknownAttempts},
+		maxRetryTime:  defaultMaxRetryTime,
+		maxRetryAfter: defaultMaxRetryAfter,
+		classifier:    classify.Default(),
+		strategy:      backoff.DecorrelatedJitter(defaultBackoffBase, defaultBackoffCap),
+	}
+	c.settle()
+	return c
+}()
 
 // fail records that the option that prints as label is invalid, unless an
 // earlier option was. It takes the label, not the Option, so that no option

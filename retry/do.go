@@ -36,39 +36,42 @@ import (
 // A panic in op is not recovered: it unwinds through Do, which releases its
 // timer and contexts on the way.
 func Do[T any](ctx context.Context, op func(context.Context) (T, error), opts ...Option) (T, error) {
-	var v T
 	if op == nil {
-		return v, errNilOp("Do")
+		var zero T
+		return zero, errNilOp("Do")
 	}
-	// The result classifier, if the options have one, which the loop
-	// says before the first attempt by calling results: only calls that
-	// have one pay for looking it up.
-	var (
-		judge    func(T) (classify.Class, bool)
-		last     T    // the last value rejected
-		rejected bool // there is one
-	)
+	// What the loop, which is not generic, cannot keep for the call: one
+	// variable, which the two closures share, on Do's stack.
+	var c struct {
+		judge    func(T) (classify.Class, bool) // the result classifier, if any
+		v        T                              // the last attempt's value
+		last     T                              // the last value rejected
+		rejected bool                           // there is one
+	}
+	// The loop calls results before the first attempt, only if the options
+	// have a result classifier: only calls that have one pay for looking
+	// it up, and for asking it whether it suits T.
 	results := func() (err error) {
-		judge, err = resultOf[T](opts)
+		c.judge, err = resultOf[T](opts)
 		return err
 	}
 	err := loop(ctx, opts, results, func(ctx context.Context) error {
 		var err error
-		v, err = op(ctx)
-		if err != nil || judge == nil {
+		c.v, err = op(ctx)
+		if err != nil || c.judge == nil {
 			return err
 		}
-		if c, reject := judge(v); reject {
-			last, rejected = v, true
-			return rejection(c)
+		if class, reject := c.judge(c.v); reject {
+			c.last, c.rejected = c.v, true
+			return rejection(class)
 		}
 		return nil
 	}, nil)
 	switch {
 	case err == nil:
-		return v, nil
-	case rejected:
-		return last, err
+		return c.v, nil
+	case c.rejected:
+		return c.last, err
 	}
 	var zero T
 	return zero, err

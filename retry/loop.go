@@ -25,36 +25,58 @@ func loop(ctx context.Context, opts []Option, results func() error, op func(cont
 		return start(ctx, cfg, results, op, h)
 	}
 	// Only calls with options of their own pay for a configuration of
-	// their own, on the stack.
-	var scratch config
-	resolve(opts, &scratch)
+	// their own, on the stack: a copy, which needs no zeroing first.
+	from, first := origin(opts)
+	scratch := *from
+	applyAll(&scratch, opts, first)
+	scratch.settle()
 	return start(ctx, &scratch, results, op, h)
 }
 
-// start runs the loop with cfg.
+// start runs the call with cfg.
+//
+// The first attempt of a call whose options ask for no set-up around it
+// (see needSetup), made by Do or Run, is the operation's call alone: start
+// makes it before anything else, and sets up the rest, the run's state,
+// its timer and its deferred calls, only if it fails, to go on from it.
+// Most calls succeed at once and never pay for them.
 //
 // A note on its shape: start defers up to three calls, and the compiler
 // makes them inline code only while the function has few returns (returns
 // times defers at most 15); past that, every call pays the runtime's
 // slower defers, some 35 ns. So the checks that return early are in
-// check, and start keeps its returns to three.
+// check, and start keeps its returns to four.
 func start(ctx context.Context, cfg *config, results func() error, op func(context.Context) error, h hedger) error {
-	if err := check(cfg, results, h); err != nil {
-		return err
+	if cfg.needs&needCheck != 0 {
+		if err := check(cfg, results, h); err != nil {
+			return err
+		}
+	}
+	var (
+		layer *layerCtx // the attempts' context, once made
+		err   error     // the first attempt's, if made here
+	)
+	if cfg.needs&needSetup == 0 && h == nil && ctx.Err() == nil {
+		// The layer escapes, to the operation: see below.
+		layer = &layerCtx{Context: ctx}
+		if err = op(layer); err == nil {
+			return nil
+		}
 	}
 	var clock callClock
 	r := run{cfg: cfg, clock: &clock}
 	// The clock is read only when something needs it: Deadline counts from
 	// now, and events tell the time elapsed. A call with neither reads it
 	// only when it fails and has a deadline: MaxRetryTime's, which counts
-	// from the first failure, or the context's.
+	// from the first failure, or the context's. (A call with either has not
+	// made its first attempt yet.)
 	if cfg.deadline > 0 || cfg.kinds != 0 {
 		r.start = r.now()
 		if cfg.deadline > 0 {
 			r.deadline = r.start.add(cfg.deadline)
 		}
 	}
-	if ctx.Err() != nil {
+	if err == nil && ctx.Err() != nil {
 		return r.stop(ctx, contextEnding(ctx), failure{})
 	}
 	parent := ctx
@@ -80,10 +102,14 @@ func start(ctx context.Context, cfg *config, results func() error, op func(conte
 	if cfg.breaker != nil {
 		defer permit.Cancel()
 	}
-	// The layer escapes, to the operation: it stays out of r, which would
-	// go along with it.
-	layer := &layerCtx{Context: ctx}
-	err := r.loop(ctx, layer, op, &permit, h)
+	if layer == nil {
+		// The layer escapes, to the operation: it stays out of r, which
+		// would go along with it.
+		layer = &layerCtx{Context: ctx}
+	} else {
+		r.attempt = 1 // made above
+	}
+	err = r.loop(ctx, layer, op, &permit, h, err)
 	if err != nil && !cfg.unlayered {
 		tellParent(parent, err, r.attempt, layer.gaveUp.Load())
 	}
@@ -137,28 +163,36 @@ func (c *callClock) stop() {
 }
 
 // loop runs the attempts, each with layer for its context, until one
-// succeeds or the call gives up.
-func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error, permit *breaker.Permit, h hedger) error {
+// succeeds or the call gives up. err is the error of the attempt that
+// start made, if it made one (then r.attempt is 1), or nil.
+func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context) error, permit *breaker.Permit, h hedger, err error) error {
 	var f failure // the last attempt's
 	for {
-		if r.cfg.breaker != nil {
-			if err := r.admit(ctx, f, permit); err != nil {
-				return err
-			}
-		}
-		r.attempt++
-		var err error
 		var timedOut, reported bool
-		if h != nil {
-			timedOut, reported, err = r.race(ctx, layer, h, permit)
-		} else {
-			err, timedOut = r.call(layer, op)
-		}
-		if err == nil {
-			if r.cfg.breaker != nil && !reported {
-				report(ctx, permit, nil, 0)
+		if err == nil { // the next attempt is to be made
+			if r.cfg.breaker != nil {
+				if err := r.admit(ctx, f, permit); err != nil {
+					return err
+				}
 			}
-			return r.succeed(ctx)
+			r.attempt++
+			switch {
+			case h != nil:
+				timedOut, reported, err = r.race(ctx, layer, h, permit)
+			case r.cfg.attemptTimeout == 0: // call's usual case, without its call
+				err = op(layer)
+			default:
+				err, timedOut = callWith(layer, op, r.cfg.attemptTimeout)
+			}
+			if err == nil {
+				if r.cfg.breaker != nil && !reported {
+					report(ctx, permit, nil, 0)
+				}
+				if r.cfg.budget != nil || r.cfg.kinds.Has(observe.KindSuccess) {
+					r.succeed(ctx)
+				}
+				return nil
+			}
 		}
 		var end ending
 		var stop bool
@@ -187,18 +221,20 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		if ctx.Err() != nil { // no attempt starts after ctx is done
 			return r.stop(ctx, contextEnding(ctx), failure{last: f.last, class: f.class})
 		}
+		err = nil
 	}
 }
 
-// succeed ends the call after an attempt that succeeded.
-func (r *run) succeed(ctx context.Context) error {
+// succeed ends the call after an attempt that succeeded: it tells the
+// budget and the subscribers, if the call has them. The loop calls it only
+// if it has either.
+func (r *run) succeed(ctx context.Context) {
 	if b := r.cfg.budget; b != nil {
 		b.succeed()
 	}
 	if r.cfg.kinds.Has(observe.KindSuccess) {
 		r.tell(ctx, observe.KindSuccess, failure{now: r.now()}, nil)
 	}
-	return nil
 }
 
 // judge decides what follows the attempt that failed with err: whether

@@ -91,6 +91,7 @@ func Poll[T any](done func(v T) bool, interval, within time.Duration) Option {
 		b := Options().(*bundle)
 		b.err = &optionError{option: o.label() + "(…, " + interval.String() + ", " + within.String() + ")", reason: "interval and within must be greater than 0"}
 		b.cfg.err = b.err
+		b.cfg.settle()
 		return b
 	}
 	return Options(
