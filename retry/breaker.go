@@ -81,12 +81,25 @@ func (o breakerOption) apply(c *config) {
 	}
 }
 
+// admitClosed reports whether the first attempt of a call with breaker b
+// (nil: none) may go without set-up: with no breaker, or with a closed
+// one, whose permit it then puts in p. Small enough to inline.
+func admitClosed(b *breaker.Breaker, p *breaker.Permit) bool {
+	if b == nil {
+		return true
+	}
+	var ok bool
+	*p, ok = b.AllowClosed()
+	return ok
+}
+
 // admit asks the call's breaker to let the next attempt go, and waits while
 // it refuses, as long as the wait fits before the deadline. It returns nil
 // when the attempt may go, with its permit in permit, or the *Error of the
 // call when it gives up. last is the failure of the attempt before, if
-// there was one.
-func (r *run) admit(ctx context.Context, last failure, permit *breaker.Permit) error {
+// there was one: a pointer, since copying it on every attempt cost more
+// than the closed breaker's own work.
+func (r *run) admit(ctx context.Context, last *failure, permit *breaker.Permit) error {
 	if p, ok := r.cfg.breaker.AllowClosed(); ok { // inlined: no call
 		*permit = p
 		return nil
@@ -96,7 +109,7 @@ func (r *run) admit(ctx context.Context, last failure, permit *breaker.Permit) e
 		*permit = p
 		return nil
 	}
-	return r.refused(ctx, last, permit, err)
+	return r.refused(ctx, *last, permit, err)
 }
 
 // refused is admit after the breaker refused an attempt with err.

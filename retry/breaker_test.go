@@ -353,3 +353,24 @@ func BenchmarkBreakerAdded(b *testing.B) {
 	slices.Sort(diffs)
 	b.ReportMetric(float64(diffs[len(diffs)/2])/run, "added-ns/call")
 }
+
+// TestClosedBreakerHearsOfEveryFirstAttempt: the first attempt of a call
+// with a closed Breaker goes without the loop's set-up, and still tells
+// the Breaker how it ended: a success between two failures keeps a
+// Breaker of two consecutive failures closed, and the failures open it.
+func TestClosedBreakerHearsOfEveryFirstAttempt(t *testing.T) {
+	b := breaker.New(breaker.Config{Name: "users", ConsecutiveFailures: 2})
+	guarded := retry.Options(retry.Breaker(b), retry.MaxAttempts(1))
+	fail := func(context.Context) (int, error) { return 0, classify.MarkTransient(errors.New("down")) }
+	ok := func(context.Context) (int, error) { return 1, nil }
+	for i, op := range []func(context.Context) (int, error){fail, ok, fail, ok, fail} {
+		retry.Do(t.Context(), op, guarded)
+		if b.State() != observe.BreakerClosed {
+			t.Fatalf("breaker %v after call %d; want closed: no two failures in a row", b.State(), i)
+		}
+	}
+	retry.Do(t.Context(), fail, guarded)
+	if b.State() != observe.BreakerOpen {
+		t.Errorf("breaker %v after two failures in a row; want open", b.State())
+	}
+}

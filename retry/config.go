@@ -63,8 +63,9 @@ const (
 	// invalid option, hedging options, a result classifier.
 	needCheck needs = 1 << iota
 	// needSetup: the first attempt needs the loop's set-up around it: a
-	// Deadline, a subscriber, a Budget, a Breaker or an AttemptTimeout.
-	// Without any, the first attempt is the operation's call alone.
+	// Deadline, a subscriber, a Budget or an AttemptTimeout. Without any,
+	// the first attempt is the operation's call alone, and a Breaker's
+	// permit if the Breaker is closed (see admitClosed).
 	needSetup
 )
 
@@ -76,7 +77,7 @@ func (c *config) settle() {
 	if c.err != nil || c.hedgeMax > 0 || c.releases || c.results {
 		c.needs |= needCheck
 	}
-	if c.deadline > 0 || c.kinds != 0 || c.budget != nil || c.breaker != nil || c.attemptTimeout > 0 {
+	if c.deadline > 0 || c.kinds != 0 || c.budget != nil || c.attemptTimeout > 0 {
 		c.needs |= needSetup
 	}
 }

@@ -36,7 +36,8 @@ func loop(ctx context.Context, opts []Option, results func() error, op func(cont
 // start runs the call with cfg.
 //
 // The first attempt of a call whose options ask for no set-up around it
-// (see needSetup), made by Do or Run, is the operation's call alone: start
+// (see needSetup), made by Do or Run, is the operation's call alone (and a
+// closed Breaker's permit, which needs no deferred call): start
 // makes it before anything else, and sets up the rest, the run's state,
 // its timer and its deferred calls, only if it fails, to go on from it.
 // Most calls succeed at once and never pay for them.
@@ -55,11 +56,19 @@ func start(ctx context.Context, cfg *config, results func() error, op func(conte
 	var (
 		layer *layerCtx // the attempts' context, once made
 		err   error     // the first attempt's, if made here
+		// The Breaker's word for the running attempt. It stays out of r,
+		// as everything that escapes must (see callClock).
+		permit breaker.Permit
 	)
-	if cfg.needs&needSetup == 0 && h == nil && ctx.Err() == nil {
-		// The layer escapes, to the operation: see below.
+	if cfg.needs&needSetup == 0 && h == nil && ctx.Err() == nil && admitClosed(cfg.breaker, &permit) {
+		// The layer escapes, to the operation: see below. A closed
+		// Breaker's permit needs no deferred Cancel: were op to panic, it
+		// would count nothing, as Cancel does.
 		layer = &layerCtx{Context: ctx}
 		if err = op(layer); err == nil {
+			if cfg.breaker != nil {
+				permit.Success()
+			}
 			return nil
 		}
 	}
@@ -93,12 +102,10 @@ func start(ctx context.Context, cfg *config, results func() error, op func(conte
 		cfg.budget.earn()
 	}
 	defer clock.stop()
-	// The Breaker's word for the running attempt. It stays out of r, as
-	// everything that escapes must (see callClock). An attempt that panics
-	// tells the Breaker nothing, and frees a half-open one's probe slot;
-	// after report, Cancel does nothing. Only calls with a Breaker defer
-	// it: a deferred call costs the others some nanoseconds.
-	var permit breaker.Permit
+	// An attempt that panics tells the Breaker nothing, and frees a
+	// half-open one's probe slot; after report, Cancel does nothing. Only
+	// calls with a Breaker defer it: a deferred call costs the others some
+	// nanoseconds.
 	if cfg.breaker != nil {
 		defer permit.Cancel()
 	}
@@ -171,7 +178,7 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 		var timedOut, reported bool
 		if err == nil { // the next attempt is to be made
 			if r.cfg.breaker != nil {
-				if err := r.admit(ctx, f, permit); err != nil {
+				if err := r.admit(ctx, &f, permit); err != nil {
 					return err
 				}
 			}
@@ -186,7 +193,7 @@ func (r *run) loop(ctx context.Context, layer *layerCtx, op func(context.Context
 			}
 			if err == nil {
 				if r.cfg.breaker != nil && !reported {
-					report(ctx, permit, nil, 0)
+					permit.Success() // report's success, without its call
 				}
 				if r.cfg.budget != nil || r.cfg.kinds.Has(observe.KindSuccess) {
 					r.succeed(ctx)
