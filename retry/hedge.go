@@ -420,19 +420,26 @@ type round struct {
 	counts    [classify.NumClasses]int // failures the round counted, but the one that decided it
 	cancelled int                      // attempts the round cancelled once decided
 	first     finish                   // how the first attempt ended
-	firstLost bool                     // the round was decided before it did
-	notes     []hedgeNote
-	decided   int // the attempt whose outcome the round returns; -1: none yet
-	err       error
-	timedOut  bool
-	panicked  bool
-	refused   bool // the Budget or the Breaker refused a hedge, or the server pushed back: no more start
+	// A copy of the first attempt's permit, through which the round tells
+	// the Breaker of the first attempt's end once the round races, as it
+	// tells it of the hedges'. The caller's copy then tells nothing: a
+	// half-open probe ends once, whichever copy ends it, and a closed
+	// breaker's permit counts only what it is told.
+	firstPermit breaker.Permit
+	firstLost   bool // the round was decided before it did
+	notes       []hedgeNote
+	decided     int // the attempt whose outcome the round returns; -1: none yet
+	err         error
+	timedOut    bool
+	panicked    bool
+	refused     bool // the Budget or the Breaker refused a hedge, or the server pushed back: no more start
 
-	// The first attempt of the round that failed with the server's
-	// pushback, and its class; -1: none. The round ends with its failure.
-	pushedBack  int
-	pushedClass classify.Class
-	panicVal    any
+	// The attempt whose failure the round ends with, though it did not
+	// return last, and its class; -1: none. It is the first to fail with
+	// the server's pushback, or a value rejected after that.
+	endWith  int
+	endClass classify.Class
+	panicVal any
 }
 
 // race runs one round of a hedged call: the attempt that the loop has
@@ -456,7 +463,7 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 	}
 	actx, cancel := context.WithCancel(layer)
 	rd.mu.Lock()
-	rd.begin(r, ctx, layer, h, first, cancel)
+	rd.begin(r, ctx, layer, h, first, cancel, permit)
 	rd.pending = true
 	if rd.timer == nil {
 		rd.timer = time.AfterFunc(rd.delay, rd.fire)
@@ -494,7 +501,8 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 
 // begin sets rd up for a round of r whose first attempt is first, with
 // the context that cancel ends. The caller holds mu.
-func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, first hedgeAttempt, cancel context.CancelFunc) {
+func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, first hedgeAttempt, cancel context.CancelFunc, permit *breaker.Permit) {
+	rd.firstPermit = *permit // a copy: the round's, once it races (see settle)
 	rd.ctx, rd.layer = ctx, layer
 	rd.delay, rd.max, rd.timeout = r.cfg.roundDelay(), r.cfg.hedgeMax, r.cfg.attemptTimeout
 	rd.latency = r.cfg.hedgeLatency
@@ -516,9 +524,6 @@ func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, f
 // attempt of it has returned: the loop takes the round's outcome, the
 // losers' values are released, and the hedges' events sent.
 func (r *run) endRace(ctx context.Context, rd *round, permit *breaker.Permit) (timedOut, reported bool, err error) {
-	if r.cfg.breaker != nil {
-		rd.report(permit, rd.first, rd.firstLost)
-	}
 	r.attempt = rd.attempt
 	for c, n := range rd.counts {
 		r.counts[c] += n
@@ -609,7 +614,7 @@ func (rd *round) fire() {
 // first attempt in flight on the caller's goroutine, until every attempt
 // has returned.
 func (rd *round) coordinate() {
-	rd.inFlight, rd.refused, rd.pushedBack = 1, false, -1
+	rd.inFlight, rd.refused, rd.endWith = 1, false, -1
 	if rd.startHedge(false) && rd.inFlight < rd.max {
 		rd.mu.Lock()
 		rd.arm()
@@ -704,11 +709,15 @@ func (rd *round) settle(f finish) {
 	lost := rd.decided >= 0
 	// The breaker learns of the outcome before the round acts on it, so
 	// that a failure that opens it stops the attempt that would replace it.
-	switch {
-	case f.i == 0: // the caller's: the loop's permit, reported by the caller
+	if f.i == 0 {
 		rd.first, rd.firstLost = f, lost
-	case rd.breaker != nil:
-		rd.report(&rd.atts[f.i].permit, f, lost)
+	}
+	if rd.breaker != nil {
+		p := &rd.firstPermit
+		if f.i > 0 {
+			p = &rd.atts[f.i].permit
+		}
+		rd.report(p, f, lost)
 	}
 	switch {
 	case lost:
@@ -731,11 +740,19 @@ func (rd *round) settle(f finish) {
 		// flight, and the loop waits as after any failed attempt. A failure
 		// with the server's pushback starts none, and stops the hedges of
 		// the round: the round then ends with it, whatever fails after it,
-		// so that the loop waits for its hint.
-		if _, hinted := classify.RetryAfter(f.err); hinted && rd.pushedBack < 0 {
-			rd.pushedBack, rd.pushedClass, rd.refused = f.i, class, true
+		// so that the loop waits for its hint; but with a value rejected
+		// after it, if any, which the call returns as the last value
+		// rejected.
+		_, hinted := classify.RetryAfter(f.err)
+		rejected := isRejected(f.err)
+		switch {
+		case rd.endWith < 0 && hinted && !rejected:
+			rd.endWith, rd.endClass, rd.refused = f.i, class, true
 			rd.err, rd.timedOut = f.err, f.timedOut
-		} else if rd.pushedBack < 0 {
+		case rd.endWith >= 0 && rejected:
+			rd.endWith, rd.endClass = f.i, class
+			rd.err, rd.timedOut = f.err, f.timedOut
+		case rd.endWith < 0:
 			rd.err, rd.timedOut = f.err, f.timedOut
 		}
 		if rd.inFlight > 0 {
@@ -744,12 +761,12 @@ func (rd *round) settle(f finish) {
 		switch {
 		case rd.inFlight > 0:
 			rd.counts[class]++
-		case rd.pushedBack >= 0 && rd.pushedBack != f.i:
-			// The loop counts the failure the round ends with, the
-			// pushback, counted here when it came: count this one instead.
+		case rd.endWith >= 0 && rd.endWith != f.i:
+			// The loop counts the failure the round ends with, counted
+			// here when it came: count this one instead.
 			rd.counts[class]++
-			rd.counts[rd.pushedClass]--
-			rd.decided = rd.pushedBack
+			rd.counts[rd.endClass]--
+			rd.decided = rd.endWith
 		default:
 			rd.decided = f.i
 		}

@@ -672,3 +672,66 @@ func TestHedgePushbackStopsHedgesForTheRound(t *testing.T) {
 		}
 	})
 }
+
+// TestHedgePushbackKeepsTheLastRejectedValue: a round that a pushback
+// stopped, whose last attempt returned a value that a result classifier
+// rejected, still returns that value, unreleased, as Do returns the last
+// value it rejected.
+func TestHedgePushbackKeepsTheLastRejectedValue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pushed := classify.MarkRateLimit(errors.New("busy"), time.Second)
+		op := newHedgeOp(t,
+			hedgeStep{after: 15 * time.Millisecond, err: pushed},
+			hedgeStep{after: 20 * time.Millisecond, v: 5}, // the hedge, at 10ms, rejected at 30ms
+		)
+		var released []int
+		v, err := retry.DoHedged(t.Context(), op.do, retry.Hedge(10*time.Millisecond, 2), retry.MaxAttempts(2),
+			retry.ClassifyResult(func(v int) (classify.Class, bool) { return classify.Transient, v == 5 }),
+			retry.HedgeRelease(func(v int) { released = append(released, v) }))
+		if v != 5 || !errors.Is(err, retry.ErrRejected) || len(released) != 0 {
+			t.Errorf("DoHedged() = %v, %v; released %v; want 5, an error matching ErrRejected, nothing released", v, err, released)
+		}
+	})
+}
+
+// TestHedgeRoundTellsTheBreakerOfItsFirstAttemptAtOnce: once a round has
+// hedged, the breaker hears of its first attempt when that attempt ends,
+// not when the round does: a failure of the first attempt that opens the
+// breaker stops the attempt that would replace it, and a failure that
+// came before the hedge's success is not counted after it.
+func TestHedgeRoundTellsTheBreakerOfItsFirstAttemptAtOnce(t *testing.T) {
+	t.Run("its failure stops its replacement", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			b := breaker.New(breaker.Config{Name: "users", ConsecutiveFailures: 1, BreakDuration: time.Hour})
+			op := newHedgeOp(t,
+				hedgeStep{after: 20 * time.Millisecond, err: classify.MarkTransient(errFailed)},
+				hedgeStep{after: 100 * time.Millisecond, v: 2},
+				hedgeStep{after: 5 * time.Millisecond, v: 3},
+			)
+			v, err := retry.DoHedged(t.Context(), op.do, retry.Breaker(b), retry.Hedge(10*time.Millisecond, 2), retry.Deadline(2*time.Second))
+			began, _, _ := op.record()
+			if err != nil || v != 2 || !slices.Equal(began, ms(0, 10)) {
+				t.Errorf("DoHedged() = %v, %v; attempts began at %v; want 2, nil from the hedge, no attempt after the breaker opened", v, err, began)
+			}
+		})
+	})
+	t.Run("a success after it leaves the breaker closed", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			b := breaker.New(breaker.Config{Name: "users", ConsecutiveFailures: 2, BreakDuration: time.Hour})
+			op := newHedgeOp(t,
+				hedgeStep{after: 20 * time.Millisecond, err: classify.MarkTransient(errFailed)},
+				hedgeStep{after: 20 * time.Millisecond, v: 7},
+				hedgeStep{after: time.Second, v: 8}, // the failure's replacement, cancelled
+			)
+			if v, err := retry.DoHedged(t.Context(), op.do, retry.Breaker(b), retry.Hedge(10*time.Millisecond, 2)); err != nil || v != 7 {
+				t.Fatalf("DoHedged() = %v, %v; want 7, nil", v, err)
+			}
+			// One failure more: with the first attempt's failure counted
+			// after the success, this would be the second in a row.
+			retry.Do(t.Context(), func(context.Context) (int, error) { return 0, classify.MarkTransient(errFailed) }, retry.Breaker(b), retry.MaxAttempts(1))
+			if b.State() != observe.BreakerClosed {
+				t.Errorf("breaker %v; want closed: the hedge's success came after the first attempt's failure", b.State())
+			}
+		})
+	})
+}

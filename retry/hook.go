@@ -71,13 +71,13 @@ type onRunner struct {
 func (r *run) raceOn(rn hook.Runner, ctx context.Context, layer *layerCtx, h hedger, first hedgeAttempt, permit *breaker.Permit) (timedOut, reported bool, err error) {
 	rd := h.round()
 	actx, cancel := rn.WithCancel(layer)
-	rd.begin(r, ctx, layer, h, first, cancel)
+	rd.begin(r, ctx, layer, h, first, cancel, permit)
 	if rd.on == nil {
 		rd.on = &onRunner{runner: rn}
 	}
 	on := rd.on
 	on.wake = nil
-	rd.inFlight, rd.refused, rd.pushedBack = 1, false, -1
+	rd.inFlight, rd.refused, rd.endWith = 1, false, -1
 	on.stopTimer = rn.AfterFunc(rd.delay, rd.tickOn)
 
 	normal := false
