@@ -1,8 +1,8 @@
 // Package integration holds what the integrations of package retry
 // (retryhttp, retrygrpc, retrypg) share, so that each is a thin wrapper
-// over the core: the budget policy and the breakers per downstream and
-// their registries, the error of an invalid option, and the text of a list
-// of retry options.
+// over the core: the budget policy, the breakers per downstream and their
+// registries, the hedging policy (hedge.go), the error of an invalid
+// option, and the text of a list of retry options.
 package integration
 
 import (
