@@ -735,3 +735,29 @@ func TestHedgeRoundTellsTheBreakerOfItsFirstAttemptAtOnce(t *testing.T) {
 		})
 	})
 }
+
+// TestHedgesAreBoundedByTheRatioAndBurst: calls that are all slow and all
+// succeed, as under an overload, hedge at most ratio × calls + burst times
+// in all, as Budget's documentation states, and the ratio keeps earning
+// hedges: the bound is reached, not undercut.
+func TestHedgesAreBoundedByTheRatioAndBurst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const calls, ratio, burst = 200, 0.1, 3
+		b := retry.NewBudget(ratio, burst)
+		hedges := 0
+		for range calls {
+			op := newHedgeOp(t, hedgeStep{after: 20 * time.Millisecond, v: 1}, hedgeStep{after: time.Second, v: 2})
+			if _, err := retry.DoHedged(t.Context(), op.do, retry.Hedge(10*time.Millisecond, 2), b); err != nil {
+				t.Fatalf("DoHedged: %v", err)
+			}
+			synctest.Wait()
+			began, _, _ := op.record()
+			hedges += len(began) - 1
+		}
+		// At most the bound; at least the bound less one, since the reserve
+		// starts full and the first call's share spills over it.
+		if bound := int(ratio*calls) + burst; hedges > bound || hedges < bound-1 {
+			t.Errorf("%d hedges in %d calls, each slow and succeeding; want %d or %d: ratio × calls + burst, at most", hedges, calls, bound-1, bound)
+		}
+	})
+}
