@@ -546,6 +546,7 @@ func TestHedgeDoesNotHedgeStreams(t *testing.T) {
 	checkLeaks(t)
 	s := newServer(t, stalled(), msgs(1))
 	conn := dial(t, s, fast, retrygrpc.Hedge(0, 3), retrygrpc.Retry(retry.AttemptTimeout(50*time.Millisecond)))
+	ready(t, conn) // the 50ms are the attempt's, not the connection's
 	got, err := serverStream(t.Context(), conn, "x")
 	if err != nil || !cmp.Equal(got, []string{"x #2.1"}) {
 		t.Errorf("serverStream = %q, %v; want the second call's message", got, err)

@@ -46,6 +46,7 @@ func TestNotIdempotentMethodIsCalledOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, tt.step, ok())
 			conn := dial(t, s, fast, retrygrpc.Retry(tt.opts...))
+			ready(t, conn) // the 50ms are the attempt's, not the connection's
 
 			got, err := invoke(t.Context(), conn, createMethod, "order")
 
@@ -117,6 +118,7 @@ func TestNotIdempotentStreamAndAttemptTimeout(t *testing.T) {
 	checkLeaks(t)
 	s := newServer(t, stalled(), msgs(1))
 	conn := dial(t, s, fast, retrygrpc.Retry(retry.AttemptTimeout(50*time.Millisecond)))
+	ready(t, conn) // the 50ms are the attempt's, not the connection's
 
 	got, err := serverStreamOf(t.Context(), conn, createStreamDesc, createStreamMethod, "hi")
 

@@ -344,6 +344,7 @@ func TestCommittedStreamOutlivesTheAttemptTimeout(t *testing.T) {
 	checkLeaks(t)
 	s := newServer(t, step{messages: 3, pause: 80 * time.Millisecond})
 	conn := dial(t, s, fast, retrygrpc.Retry(retry.AttemptTimeout(50*time.Millisecond)))
+	ready(t, conn) // the 50ms are the attempt's, not the connection's
 
 	got, err := serverStream(t.Context(), conn, "hi")
 
