@@ -41,6 +41,16 @@ func TestAllocs(t *testing.T) {
 		_, cancel := context.WithTimeoutCause(ctx, time.Minute, context.DeadlineExceeded)
 		cancel()
 	}) + 1 // the cause, which names the option
+	// What a hedged call's first attempt needs on top of a plain call:
+	// a context that can be cancelled, were a hedge to win, and a timer
+	// for the hedge delay (package time's), with its callback (one more).
+	cancelAllocs := testing.AllocsPerRun(100, func() {
+		_, cancel := context.WithCancel(ctx)
+		cancel()
+	})
+	fire := func() {}
+	timerAllocs := testing.AllocsPerRun(100, func() { time.AfterFunc(time.Hour, fire).Stop() }) + 1
+	hedged := retry.Options(retry.Backoff(backoff.Constant(0)), retry.Hedge(time.Hour, 2))
 	ok := func(context.Context) (int, error) { return 1, nil }
 	okRun := func(context.Context) error { return nil }
 	zero := retry.Options(retry.Backoff(backoff.Constant(0)))
@@ -112,6 +122,12 @@ func TestAllocs(t *testing.T) {
 			retry.Do(ctx, retry3Counted, zeroWait, retry.Subscribe(observe.Func(count)))
 		}, 1},
 		{"Do with a bundled Multi of Funcs after two zero-delay retries", func() { retry.Do(ctx, retry3Counted, countedMulti) }, 1},
+		// DoHedged keeps the attempts' context in the call's state, which
+		// the hedges' goroutines share: without Hedge, it costs what Do
+		// does; with it, a first attempt that answers before the delay
+		// costs its cancellable context and the timer, nothing else.
+		{"DoHedged without Hedge succeeding at once", func() { retry.DoHedged(ctx, ok, zero) }, 1},
+		{"DoHedged whose hedge does not fire", func() { retry.DoHedged(ctx, ok, hedged) }, 1 + cancelAllocs + timerAllocs},
 	}
 	for _, tt := range tests {
 		if got := testing.AllocsPerRun(100, tt.f); got != tt.want {

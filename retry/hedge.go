@@ -385,6 +385,8 @@ type hedgeNote struct {
 // calls: a timer belongs to the synctest bubble, if any, of the call that
 // made it, and would not fire in another.
 type round struct {
+	own layerCtx // the call's layer (layerFor), which the heap holds anyway
+
 	// Set by the caller before each round.
 	ctx         context.Context // the caller's: no hedge starts once it is done
 	layer       *layerCtx
@@ -497,6 +499,14 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 	}
 	// The delay passed: the coordinator decided the round.
 	return r.endRace(ctx, rd, permit)
+}
+
+// layerFor returns the layer of the call whose attempts' context is ctx:
+// a hedged call keeps it in its round, which lives on the heap with the
+// call's state, instead of a layer of its own (layer.go).
+func (rd *round) layerFor(ctx context.Context) *layerCtx {
+	rd.own.Context = ctx
+	return &rd.own
 }
 
 // begin sets rd up for a round of r whose first attempt is first, with

@@ -466,23 +466,6 @@ func TestHedgeEvents(t *testing.T) {
 	})
 }
 
-// TestAllocsOfHedgeNotFired pins what a hedged call whose first attempt
-// answers before the delay allocates, against the same call through Do
-// without Hedge: the call's state with its round (1), the first attempt's
-// cancellable context (2) and the delay's timer with its function (2).
-func TestAllocsOfHedgeNotFired(t *testing.T) {
-	skipIfRace(t)
-	ctx := context.Background()
-	ok := func(context.Context) (int, error) { return 1, nil }
-	plain := retry.Options(retry.Backoff(backoff.Constant(0)))
-	hedged := retry.Options(retry.Backoff(backoff.Constant(0)), retry.Hedge(time.Second, 2))
-	base := testing.AllocsPerRun(100, func() { retry.Do(ctx, ok, plain) })
-	got := testing.AllocsPerRun(100, func() { retry.DoHedged(ctx, ok, hedged) })
-	if got-base != 5 {
-		t.Errorf("DoHedged with a hedge that does not fire: %v allocs, Do %v; want 5 more", got, base)
-	}
-}
-
 // TestHedgeDelayAndFirstAnswerAtOnce: when the first attempt answers at
 // the very instant the delay passes, either no hedge starts or one starts
 // and is cancelled at once; either way the call returns the first's value

@@ -109,11 +109,15 @@ func start(ctx context.Context, cfg *config, results func() error, op func(conte
 	if cfg.breaker != nil {
 		defer permit.Cancel()
 	}
-	if layer == nil {
+	switch {
+	case layer == nil && h != nil:
+		// A hedged call's state is on the heap already, and holds it.
+		layer = h.round().layerFor(ctx)
+	case layer == nil:
 		// The layer escapes, to the operation: it stays out of r, which
 		// would go along with it.
 		layer = &layerCtx{Context: ctx}
-	} else {
+	default:
 		r.attempt = 1 // made above
 	}
 	err = r.loop(ctx, layer, op, &permit, h, err)
