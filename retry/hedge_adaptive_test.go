@@ -239,6 +239,48 @@ func TestHedgeAdaptiveInvalid(t *testing.T) {
 	}
 }
 
+// TestLatencyErr: Err says what a call given the Latency would say, before
+// any call, and nil for a Latency that a call accepts.
+func TestLatencyErr(t *testing.T) {
+	tests := []struct {
+		name string
+		l    *retry.Latency
+		want string // "": valid
+	}{
+		{"defaults", retry.NewLatency(retry.LatencyConfig{}), ""},
+		{"every field", retry.NewLatency(retry.LatencyConfig{Quantile: 0.99, Window: time.Second, MinSamples: 5,
+			Floor: time.Millisecond, Cap: 100 * time.Millisecond, Fallback: 50 * time.Millisecond}), ""},
+		{"of Latencies", retry.NewLatencies(retry.LatencyConfig{}, 10).For("db"), ""},
+		{"nil", nil, "retry: Latency: the Latency is nil"},
+		{"zero", new(retry.Latency), "retry: Latency: the zero Latency keeps nothing; make one with NewLatency"},
+		{"negative floor", retry.NewLatency(retry.LatencyConfig{Floor: -1}), "retry: Latency: Floor -1ns must not be negative"},
+		{"cap below floor", retry.NewLatency(retry.LatencyConfig{Floor: time.Second, Cap: time.Millisecond}), "retry: Latency: Cap 1ms must not be below Floor 1s"},
+		{"quantile of 1", retry.NewLatency(retry.LatencyConfig{Quantile: 1}), "Quantile 1"},
+		{"invalid Latencies", retry.NewLatencies(retry.LatencyConfig{MinSamples: -3}, 10).For("db"), "MinSamples -3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.l.Err()
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("Err() = %v; want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, retry.ErrInvalidOption) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Err() = %v; want ErrInvalidOption saying %q", err, tt.want)
+			}
+			// A call given it fails for the same reason.
+			_, callErr := retry.DoHedged(context.Background(), func(context.Context) (int, error) { return 1, nil },
+				retry.HedgeAdaptive(tt.l, 2))
+			reason := strings.TrimPrefix(err.Error(), "retry: Latency: ")
+			if callErr == nil || !strings.HasSuffix(callErr.Error(), ": "+reason) {
+				t.Errorf("DoHedged = %v; want the reason of Err, %q", callErr, reason)
+			}
+		})
+	}
+}
+
 func TestLatencies(t *testing.T) {
 	s := retry.NewLatencies(retry.LatencyConfig{}, 2)
 	a, b := s.For("a"), s.For("b")

@@ -2,6 +2,7 @@ package retry_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -73,4 +74,18 @@ func ExampleHedgeAdaptive() {
 	// before any call: 200ms
 	// after 100 quick calls: 10ms
 	// another host: 200ms
+}
+
+// Err checks a LatencyConfig where it is built, rather than at the first
+// call that would fail with it.
+func ExampleLatency_Err() {
+	l := retry.NewLatency(retry.LatencyConfig{Floor: 50 * time.Millisecond, Cap: 20 * time.Millisecond})
+	err := l.Err()
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, retry.ErrInvalidOption))
+	fmt.Println(retry.NewLatency(retry.LatencyConfig{}).Err())
+	// Output:
+	// retry: Latency: Cap 20ms must not be below Floor 50ms
+	// true
+	// <nil>
 }

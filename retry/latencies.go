@@ -119,6 +119,19 @@ func (l *Latency) Delay() time.Duration {
 	return min(max(q, l.floor), l.cap)
 }
 
+// Err returns nil for a Latency that HedgeAdaptive accepts, or else the
+// error, matching ErrInvalidOption, that says why a call given l would
+// fail before its first attempt: l is nil, or the zero Latency, or was
+// made by NewLatency of an invalid LatencyConfig, whose field and value
+// the error names. It lets a program check a configuration where it builds
+// it, before any call.
+func (l *Latency) Err() error {
+	if reason := l.check(); reason != "" {
+		return &optionError{option: "Latency", reason: reason}
+	}
+	return nil
+}
+
 // observe remembers an attempt that took d.
 func (l *Latency) observe(d time.Duration) { l.est.Observe(d) }
 

@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +35,7 @@ func (h Hedge) Check() string {
 	case h.Max < 2:
 		return "max must be at least 2: the first attempt and a hedge"
 	case h.Adaptive:
-		return latencyConfigInvalid(h.Cfg, h.Max)
+		return latencyConfigInvalid(h.Cfg)
 	}
 	return ""
 }
@@ -68,19 +66,13 @@ func (h *Hedger) Option(key string) retry.Option {
 	return h.fixed
 }
 
-// latencyConfigInvalid returns why package retry refuses cfg, or "". It
-// asks retry.DoHedged itself, with a context already cancelled, so that it
-// makes no attempt, rather than repeat its rules here: an invalid option
-// fails a call before its context is looked at.
-func latencyConfigInvalid(cfg retry.LatencyConfig, max int) string {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	opt := retry.HedgeAdaptive(retry.NewLatency(cfg), max)
-	_, err := retry.DoHedged(ctx, func(context.Context) (struct{}, error) { return struct{}{}, nil }, opt, retry.NoBudget())
-	if err == nil || !errors.Is(err, retry.ErrInvalidOption) {
-		return ""
+// latencyConfigInvalid returns why package retry refuses cfg, or "", in
+// its own words: the reason that retry.Latency's Err gives.
+func latencyConfigInvalid(cfg retry.LatencyConfig) string {
+	if err := retry.NewLatency(cfg).Err(); err != nil {
+		return strings.TrimPrefix(err.Error(), "retry: Latency: ")
 	}
-	return strings.TrimPrefix(err.Error(), "retry: "+opt.String()+": ")
+	return ""
 }
 
 // latencyConfigString prints cfg's fields that are set, such as
