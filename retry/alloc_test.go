@@ -128,6 +128,29 @@ func TestAllocs(t *testing.T) {
 		// costs its cancellable context and the timer, nothing else.
 		{"DoHedged without Hedge succeeding at once", func() { retry.DoHedged(ctx, ok, zero) }, 1},
 		{"DoHedged whose hedge does not fire", func() { retry.DoHedged(ctx, ok, hedged) }, 1 + cancelAllocs + timerAllocs},
+		// Added by the audit of the docs' promises (issue #17). Do and
+		// Run never move op, nor what it captures, to the heap (retry's
+		// doc, the README's Hedging): an op written at the call site that
+		// changes a variable of the caller's costs nothing more, as it
+		// would with DoHedged (two allocations: the closure and the
+		// variable).
+		{"Do with an op of the call site that captures a variable, succeeding at once", func() {
+			n := 0
+			retry.Do(ctx, func(context.Context) (int, error) { n++; return n, nil })
+		}, 1},
+		{"Run with an op of the call site that captures a variable, succeeding at once", func() {
+			n := 0
+			retry.Run(ctx, func(context.Context) error { n++; return nil })
+		}, 1},
+		{"Do with an op of the call site that captures a variable, after two zero-delay retries", func() {
+			n := 0
+			retry.Do(ctx, func(context.Context) (int, error) {
+				if n++; n < 3 {
+					return 0, transient
+				}
+				return n, nil
+			}, zero)
+		}, 1},
 	}
 	for _, tt := range tests {
 		if got := testing.AllocsPerRun(100, tt.f); got != tt.want {
