@@ -1,6 +1,10 @@
 package backoff_test
 
 import (
+	"go/ast"
+	"go/build"
+	"go/parser"
+	"go/token"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +49,41 @@ func TestDelayDoesNotAllocate(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Errorf("%v.Delay: %v allocations; want 0", tt.s, allocs)
+		}
+	}
+}
+
+// TestDelayDoesNotAllocateCoversEveryStrategy keeps strategies in step with
+// the package: "every strategy here ... never allocates in Delay" (the
+// package's Guarantees) holds of the strategies that TestDelayDoesNotAllocate
+// measures, which must be every function of the package that returns a
+// Strategy.
+func TestDelayDoesNotAllocateCoversEveryStrategy(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	measured := map[string]bool{}
+	for _, tt := range strategies {
+		measured[tt.name] = true
+	}
+	fset := token.NewFileSet()
+	for _, name := range pkg.GoFiles {
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !fn.Name.IsExported() || fn.Type.Results == nil || len(fn.Type.Results.List) != 1 {
+				continue
+			}
+			if id, ok := fn.Type.Results.List[0].Type.(*ast.Ident); !ok || id.Name != "Strategy" {
+				continue
+			}
+			if !measured[fn.Name.Name] {
+				t.Errorf("%s: %s returns a Strategy that TestDelayDoesNotAllocate does not measure: add it to strategies", fset.Position(fn.Pos()), fn.Name.Name)
+			}
 		}
 	}
 }
