@@ -3,6 +3,7 @@ package observe_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 
@@ -49,4 +50,35 @@ func TestHandleAllocatesNothing(t *testing.T) {
 	var buf bytes.Buffer
 	off := observe.Slog(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError})))
 	wantAllocs(t, "Slog.Handle at a disabled level", 0, func() { off.Handle(ctx, e) })
+}
+
+// "Nothing is built for a level the logger does not enable" (Slog), and
+// "Func and Multi allocate nothing when they hand an event on" (the
+// package's doc), for an event of every kind.
+func TestHandleOfEveryKindAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	ctx := context.Background()
+	var buf bytes.Buffer
+	off := observe.Slog(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError})))
+	n := 0
+	all := observe.Func(func(observe.Event) { n++ })
+	m := observe.Multi(all, observe.Func(count), observe.Func(func(observe.BreakerStateChange) { n++ }))
+	var seen observe.Set
+	for _, e := range events() {
+		seen |= observe.SetOf(e.Kind())
+		wantAllocs(t, fmt.Sprintf("Slog.Handle(%T) at a disabled level", e), 0, func() { off.Handle(ctx, e) })
+		wantAllocs(t, fmt.Sprintf("Func[Event].Handle(%T)", e), 0, func() { all.Handle(ctx, e) })
+		wantAllocs(t, fmt.Sprintf("Multi.Handle(%T)", e), 0, func() { m.Handle(ctx, e) })
+	}
+	if missing := observe.All &^ seen; missing != 0 {
+		t.Errorf("events() has no event of the kinds %v", missing)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("Slog at level Error wrote %q; want nothing", buf.String())
+	}
+	if n == 0 {
+		t.Error("the Funcs saw no event")
+	}
 }
