@@ -22,7 +22,8 @@ import (
 // readings an explicit MaxRetryTime spares, and the figures of the README.
 
 // boxedCounter is a Subscriber of a type of its own, not a Func: the loop
-// hands it every event boxed. kinds, if not 0, are the kinds it takes.
+// hands it every event boxed. It takes every kind; kinds are those that
+// a selectiveCounter made of it takes.
 type boxedCounter struct {
 	n     *int
 	kinds observe.Set
@@ -41,7 +42,7 @@ func (c selectiveCounter) Kinds() observe.Set { return c.kinds }
 // (retry.Subscribe, observe's doc and Func, the README's Performance, the
 // Retry3Observed scenario of internal/bench): a call that retries twice
 // sends three events (Retry, Retry, Success), boxed once each however many
-// subscribers take them, and builds none that no subscriber takes.
+// subscribers take them, and none of a kind that no boxed subscriber takes.
 func TestBoxedEventsCostOneAllocationEach(t *testing.T) {
 	skipIfRace(t)
 	ctx := context.Background()
