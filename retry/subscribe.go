@@ -31,9 +31,16 @@ func (o name) apply(c *config) { c.name = string(o) }
 //
 // An observe.Func of an event struct type, such as observe.Retry, given
 // here or in an observe.Multi given here, receives its events by value,
-// and a call delivers them without allocating: to observe a call for free,
-// subscribe such Funcs. Every other subscriber receives each event boxed
-// into an observe.Event, one allocation per event, shared by all of them.
+// and a call delivers them without allocating. Every other subscriber
+// receives each event boxed into an observe.Event, one allocation per
+// event, shared by all of them.
+//
+// Building subscribers at the call site costs what building them does,
+// once per call: a Func literal that changes a variable it captures moves
+// both to the heap, and a Multi, or more than one subscriber, given at the
+// call site allocates the list that holds them. To observe a call for
+// free, subscribe such Funcs in a bundle (Options), built once, or give
+// the call one Func that captures nothing it changes.
 //
 // Default: none.
 func Subscribe(subs ...observe.Subscriber) Option {

@@ -139,7 +139,8 @@
 //
 // Both subscribers take every kind of event. Metrics allocates nothing to
 // record an event once it has seen the event's attribute set: it makes the
-// set once, and keeps up to 1024 of them. SpanEvents costs nothing when the
+// set once, and keeps up to 1024 of them. The rarer hedging events and
+// BreakerStateChange are the exception: their sets are made each time. SpanEvents costs nothing when the
 // span does not record (or there is none), and one event with its
 // attributes when it does.
 //

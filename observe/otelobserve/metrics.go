@@ -87,7 +87,9 @@ const maxCached = 1024
 // the breakers whose state it should record, in their
 // breaker.Config.Subscribers. A Metrics
 // is safe for concurrent use; one serves any number of calls at once.
-// Recording an event allocates nothing once its attribute set has been seen.
+// Recording an event allocates nothing once its attribute set has been
+// seen, but for the hedging events and BreakerStateChange, rarer, whose
+// attribute sets are made each time.
 type Metrics struct {
 	calls    metric.Int64Counter
 	attempts metric.Int64Counter
