@@ -7,6 +7,7 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
+	"github.com/reflexio-go/reflexio/internal/backoffhook"
 	"github.com/reflexio-go/reflexio/internal/hook"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry/breaker"
@@ -45,6 +46,7 @@ type config struct {
 	unlayered      bool             // the call does not tell the loop around it that it gave up
 	results        bool             // a result classifier is among the options (result.go)
 	needs          needs            // what the other fields ask of the loop, in a word that settle sets; beside the bools, in their padding
+	drawless       classes          // the classes whose delays need no random draw (settle sets it; see delay)
 	hedgeDelay     time.Duration    // Hedge (hedge.go)
 	hedgeMax       int              // 0: no hedging
 	hedgeLatency   *Latency         // HedgeAdaptive: the delay follows it, and every attempt tells it (latencies.go)
@@ -69,9 +71,9 @@ const (
 	needSetup
 )
 
-// settle sets c.needs from the rest of c. Every configuration that the
-// loop runs with is settled once its options are applied: the defaults,
-// a bundle's, a call's own.
+// settle sets c.needs and c.drawless from the rest of c. Every
+// configuration that the loop runs with is settled once its options are
+// applied: the defaults, a bundle's, a call's own.
 func (c *config) settle() {
 	c.needs = 0
 	if c.err != nil || c.hedgeMax > 0 || c.releases || c.results {
@@ -80,6 +82,39 @@ func (c *config) settle() {
 	if c.deadline > 0 || c.kinds != 0 || c.budget != nil || c.attemptTimeout > 0 {
 		c.needs |= needSetup
 	}
+	c.drawless = c.drawlessClasses()
+}
+
+// classes is a set of classes, one bit per class.
+type classes uint8
+
+var _ [8 - classify.NumClasses]struct{} // every class has its bit
+
+// has reports whether class is in s.
+func (s classes) has(class classify.Class) bool { return s&(1<<class) != 0 }
+
+// drawlessClasses returns the classes whose delay reads no random draw:
+// those whose strategy, one of package backoff's, ignores Input.Random
+// (such as Constant), when the call draws from the global source. A call
+// with its own source (Rand) draws once per failure whatever the strategy,
+// so that a seeded simulation waits the delays it always has; a user's own
+// strategy may read Random, and gets a draw every time.
+//
+// It runs once per resolved configuration, for calls with options of their
+// own once per call: one look inside the default strategy, and one inside
+// each class's own.
+func (c *config) drawlessClasses() classes {
+	if c.rand != nil {
+		return 0
+	}
+	var set classes
+	all := backoffhook.IgnoresRandom(c.strategy)
+	for class, s := range c.classStrategy {
+		if s == nil && all || s != nil && backoffhook.IgnoresRandom(s) {
+			set |= 1 << class
+		}
+	}
+	return set
 }
 
 // subscriber is a Subscriber with the kinds it takes, asked once.
@@ -128,7 +163,8 @@ func (c *config) strategyFor(class classify.Class) backoff.Strategy {
 	return c.strategy
 }
 
-// random returns a uniform draw from [0, 1).
+// random returns a uniform draw from [0, 1), from the call's source (Rand)
+// or the global one.
 func (c *config) random() float64 {
 	if c.rand != nil {
 		return c.rand.Float64()
