@@ -3,7 +3,7 @@ package backoff
 import "github.com/reflexio-go/reflexio/internal/backoffhook"
 
 func init() {
-	backoffhook.IgnoresRandom = func(s any) bool { return ignoresRandom(s) }
+	backoffhook.IgnoresRandom = ignoresRandom
 }
 
 // ignoresRandom reports whether s is one of this package's strategies whose

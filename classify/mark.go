@@ -90,12 +90,13 @@ func Strip(err error) error {
 // RetryAfter reports false when there is no positive hint. The value is
 // untrusted input: the retry loop caps it.
 func RetryAfter(err error) (time.Duration, bool) {
-	// The walk of walk (tree.go), unrolled: RetryAfter runs on every
-	// failure, and a call of a closure per error costs more than the rest
-	// of the walk through the usual tree, a chain of markers around a plain
-	// error. One type switch per error, whose answer the runtime caches for
-	// each type it meets: this package's wrappers first, by their concrete
-	// types, then every way an error can have a hint and be unwrapped.
+	// walk (tree.go), written out for this one question: the retry loop
+	// asks it on every failure, and walk's call of a closure per error
+	// cost more than the rest of the walk through the usual tree, a chain
+	// of markers around a plain error. One type switch per error, whose
+	// answer the runtime caches for each type it meets: this package's
+	// wrappers first, by their concrete types, then every way an error can
+	// have a hint and be unwrapped, in the order walk asks.
 	for err != nil {
 		switch e := err.(type) {
 		case *marked:

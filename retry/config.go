@@ -46,7 +46,7 @@ type config struct {
 	unlayered      bool             // the call does not tell the loop around it that it gave up
 	results        bool             // a result classifier is among the options (result.go)
 	needs          needs            // what the other fields ask of the loop, in a word that settle sets; beside the bools, in their padding
-	drawless       classes          // the classes whose delays need no random draw (settle sets it; see delay)
+	steady         bool             // strategy ignores Input.Random, and rand is nil: its delays need no random draw (settle sets it; see delay)
 	hedgeDelay     time.Duration    // Hedge (hedge.go)
 	hedgeMax       int              // 0: no hedging
 	hedgeLatency   *Latency         // HedgeAdaptive: the delay follows it, and every attempt tells it (latencies.go)
@@ -71,7 +71,7 @@ const (
 	needSetup
 )
 
-// settle sets c.needs and c.drawless from the rest of c. Every
+// settle sets c.needs and c.steady from the rest of c. Every
 // configuration that the loop runs with is settled once its options are
 // applied: the defaults, a bundle's, a call's own.
 func (c *config) settle() {
@@ -82,39 +82,16 @@ func (c *config) settle() {
 	if c.deadline > 0 || c.kinds != 0 || c.budget != nil || c.attemptTimeout > 0 {
 		c.needs |= needSetup
 	}
-	c.drawless = c.drawlessClasses()
-}
-
-// classes is a set of classes, one bit per class.
-type classes uint8
-
-var _ [8 - classify.NumClasses]struct{} // every class has its bit
-
-// has reports whether class is in s.
-func (s classes) has(class classify.Class) bool { return s&(1<<class) != 0 }
-
-// drawlessClasses returns the classes whose delay reads no random draw:
-// those whose strategy, one of package backoff's, ignores Input.Random
-// (such as Constant), when the call draws from the global source. A call
-// with its own source (Rand) draws once per failure whatever the strategy,
-// so that a seeded simulation waits the delays it always has; a user's own
-// strategy may read Random, and gets a draw every time.
-//
-// It runs once per resolved configuration, for calls with options of their
-// own once per call: one look inside the default strategy, and one inside
-// each class's own.
-func (c *config) drawlessClasses() classes {
-	if c.rand != nil {
-		return 0
-	}
-	var set classes
-	all := backoffhook.IgnoresRandom(c.strategy)
-	for class, s := range c.classStrategy {
-		if s == nil && all || s != nil && backoffhook.IgnoresRandom(s) {
-			set |= 1 << class
-		}
-	}
-	return set
+	// Steady: the strategy of Backoff is one of package backoff's that
+	// ignore Input.Random, such as Constant (a user's may read it, and
+	// gets a draw every time), and the call draws from the global source.
+	// A call with its own (Rand) draws once per failure whatever the
+	// strategy, so that a seeded simulation waits the delays it always
+	// has. One look inside one strategy, which calls with options of their
+	// own pay on every call; the strategies of BackoffFor always get a
+	// draw, as looking inside each would cost every such call more than
+	// the draws it saves.
+	c.steady = c.rand == nil && backoffhook.IgnoresRandom(c.strategy)
 }
 
 // subscriber is a Subscriber with the kinds it takes, asked once.
@@ -161,6 +138,12 @@ func (c *config) strategyFor(class classify.Class) backoff.Strategy {
 		return s
 	}
 	return c.strategy
+}
+
+// draws reports whether the strategy for class needs a random draw: all
+// do but the default strategy when it is steady.
+func (c *config) draws(class classify.Class) bool {
+	return !c.steady || c.classStrategy[class] != nil
 }
 
 // random returns a uniform draw from [0, 1), from the call's source (Rand)

@@ -13,9 +13,9 @@ import (
 	"github.com/reflexio-go/reflexio/retry"
 )
 
-// The loop draws no random number for a strategy of package backoff that
-// never reads Input.Random, such as Constant(0), unless the call gave its
-// own source with Rand. These tests pin what must not change with it: every
+// The loop draws no random number for a Backoff strategy of package
+// backoff that never reads Input.Random, such as Constant(0), unless the
+// call gave its own source with Rand. These tests pin what must not change with it: every
 // strategy that reads Random gets a fresh draw for every delay, a server's
 // hint is still spread at random, and a seeded source gives the delays it
 // gave when every failure drew.

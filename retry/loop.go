@@ -390,11 +390,11 @@ func (r *run) fits(delay time.Duration, now instant) bool {
 //
 // It draws at most one random number, which the strategy and the spread
 // share: before asking the strategy, unless the strategy ignores it
-// (config.drawlessClasses), and then only if a hint is to be spread. A
+// (config.steady), and then only if a hint is to be spread. A
 // draw costs some 10ns, a large share of a retry after Constant(0).
 func (r *run) delay(err error, class classify.Class, now instant) time.Duration {
 	var u float64
-	drawn := !r.cfg.drawless.has(class)
+	drawn := r.cfg.draws(class)
 	if drawn {
 		u = r.cfg.random()
 	}
