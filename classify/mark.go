@@ -90,22 +90,66 @@ func Strip(err error) error {
 // RetryAfter reports false when there is no positive hint. The value is
 // untrusted input: the retry loop caps it.
 func RetryAfter(err error) (time.Duration, bool) {
-	var hint time.Duration
-	found := walk(err, func(e error) bool {
-		if m, ok := e.(*marked); ok { // the usual case, without an interface check
-			hint = m.hint
-			return hint > 0
+	// walk (tree.go), written out for this one question: the retry loop
+	// asks it on every failure, and walk's call of a closure per error
+	// cost more than the rest of the walk through the usual tree, a chain
+	// of markers around a plain error. One type switch per error, whose
+	// answer the runtime caches for each type it meets: this package's
+	// wrappers first, by their concrete types, then every way an error can
+	// have a hint and be unwrapped, in the order walk asks.
+	for err != nil {
+		switch e := err.(type) {
+		case *marked:
+			if e.hint > 0 {
+				return e.hint, true
+			}
+			err = e.err
+		case *hinted:
+			if e.hint > 0 {
+				return e.hint, true
+			}
+			err = e.err
+		case interface {
+			RetryAfter() time.Duration
+			Unwrap() error
+		}:
+			if hint := e.RetryAfter(); hint > 0 {
+				return hint, true
+			}
+			err = e.Unwrap()
+		case interface {
+			RetryAfter() time.Duration
+			Unwrap() []error
+		}:
+			if hint := e.RetryAfter(); hint > 0 {
+				return hint, true
+			}
+			return retryAfterIn(e.Unwrap())
+		case interface{ RetryAfter() time.Duration }:
+			if hint := e.RetryAfter(); hint > 0 {
+				return hint, true
+			}
+			return 0, false
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			return retryAfterIn(e.Unwrap())
+		default:
+			return 0, false
 		}
-		h, ok := e.(interface{ RetryAfter() time.Duration })
-		if ok {
-			hint = h.RetryAfter()
-		}
-		return ok && hint > 0
-	})
-	if !found {
-		return 0, false
 	}
-	return hint, true
+	return 0, false
+}
+
+// retryAfterIn returns the first positive hint of errs, the errors that one
+// error wraps, in order, as RetryAfter does for each.
+func retryAfterIn(errs []error) (time.Duration, bool) {
+	for _, e := range errs {
+		if hint, ok := RetryAfter(e); ok {
+			return hint, true
+		}
+	}
+	return 0, false
 }
 
 // Classed is implemented by errors that state their own class, as the markers

@@ -391,8 +391,17 @@ func (r *run) fits(delay time.Duration, now instant) bool {
 // the time that would remain before the deadline after the hint, so that a
 // hint that fits is taken. A hint that fits is taken even when the
 // strategy's longer delay would not fit: the server said when to come back.
+//
+// It draws at most one random number, which the strategy and the spread
+// share: before asking the strategy, unless the strategy ignores it
+// (config.steady), and then only if a hint is to be spread. A
+// draw costs some 10ns, a large share of a retry after Constant(0).
 func (r *run) delay(err error, class classify.Class, now instant) time.Duration {
-	u := r.cfg.random()
+	var u float64
+	drawn := r.cfg.draws(class)
+	if drawn {
+		u = r.cfg.random()
+	}
 	d := r.cfg.strategyFor(class).Delay(backoff.Input{
 		Attempt: r.attempt,
 		Class:   class,
@@ -409,6 +418,9 @@ func (r *run) delay(err error, class classify.Class, now instant) time.Duration 
 	hint = min(hint, r.cfg.maxRetryAfter)
 	if d > hint && r.fits(d, now) {
 		return d
+	}
+	if !drawn {
+		u = r.cfg.random()
 	}
 	slack := r.cfg.maxRetryAfter - hint // no overflow: hint <= maxRetryAfter
 	if r.deadline != 0 {
