@@ -95,6 +95,7 @@ func Options(opts ...Option) Option {
 	b.cfg = defaults
 	b.apply(&b.cfg)
 	b.cfg.settle()
+	b.cfg.draw = learnDraws(&b.cfg)
 	return b
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/reflexio-go/reflexio/backoff"
 	"github.com/reflexio-go/reflexio/classify"
-	"github.com/reflexio-go/reflexio/internal/backoffhook"
 	"github.com/reflexio-go/reflexio/internal/hook"
 	"github.com/reflexio-go/reflexio/observe"
 	"github.com/reflexio-go/reflexio/retry/breaker"
@@ -46,7 +45,7 @@ type config struct {
 	unlayered      bool             // the call does not tell the loop around it that it gave up
 	results        bool             // a result classifier is among the options (result.go)
 	needs          needs            // what the other fields ask of the loop, in a word that settle sets; beside the bools, in their padding
-	steady         bool             // strategy ignores Input.Random, and rand is nil: its delays need no random draw (settle sets it; see delay)
+	draw           drawRule         // which delays need no random draw, once known (draws.go)
 	hedgeDelay     time.Duration    // Hedge (hedge.go)
 	hedgeMax       int              // 0: no hedging
 	hedgeLatency   *Latency         // HedgeAdaptive: the delay follows it, and every attempt tells it (latencies.go)
@@ -71,9 +70,9 @@ const (
 	needSetup
 )
 
-// settle sets c.needs and c.steady from the rest of c. Every
-// configuration that the loop runs with is settled once its options are
-// applied: the defaults, a bundle's, a call's own.
+// settle sets c.needs from the rest of c. Every configuration that the
+// loop runs with is settled once its options are applied: the defaults,
+// a bundle's, a call's own.
 func (c *config) settle() {
 	c.needs = 0
 	if c.err != nil || c.hedgeMax > 0 || c.releases || c.results {
@@ -82,16 +81,6 @@ func (c *config) settle() {
 	if c.deadline > 0 || c.kinds != 0 || c.budget != nil || c.attemptTimeout > 0 {
 		c.needs |= needSetup
 	}
-	// Steady: the strategy of Backoff is one of package backoff's that
-	// ignore Input.Random, such as Constant (a user's may read it, and
-	// gets a draw every time), and the call draws from the global source.
-	// A call with its own (Rand) draws once per failure whatever the
-	// strategy, so that a seeded simulation waits the delays it always
-	// has. One look inside one strategy, which calls with options of their
-	// own pay on every call; the strategies of BackoffFor always get a
-	// draw, as looking inside each would cost every such call more than
-	// the draws it saves.
-	c.steady = c.rand == nil && backoffhook.IgnoresRandom(c.strategy)
 }
 
 // subscriber is a Subscriber with the kinds it takes, asked once.
@@ -112,6 +101,7 @@ var defaults = func() config {
 		strategy:      backoff.DecorrelatedJitter(defaultBackoffBase, defaultBackoffCap),
 	}
 	c.settle()
+	c.draw = learnDraws(&c)
 	return c
 }()
 
@@ -138,12 +128,6 @@ func (c *config) strategyFor(class classify.Class) backoff.Strategy {
 		return s
 	}
 	return c.strategy
-}
-
-// draws reports whether the strategy for class needs a random draw: all
-// do but the default strategy when it is steady.
-func (c *config) draws(class classify.Class) bool {
-	return !c.steady || c.classStrategy[class] != nil
 }
 
 // random returns a uniform draw from [0, 1), from the call's source (Rand)

@@ -23,8 +23,8 @@ func resolveForTest(opts []Option) config {
 }
 
 // TestDrawlessClasses pins which classes' delays skip the random draw:
-// those that take the default strategy when it ignores Input.Random, in
-// calls without a source of their own, however the options come (the
+// those whose strategy, the default one or their own, ignores
+// Input.Random, in calls without a source of their own, however the options come (the
 // draws themselves are tested in draw_test.go).
 func TestDrawlessClasses(t *testing.T) {
 	all := []classify.Class{classify.Concurrency, classify.RateLimit, classify.ServerError, classify.Transient, classify.Unknown}
@@ -59,9 +59,12 @@ func TestDrawlessClasses(t *testing.T) {
 		{"a bundle of Constant, overridden", []Option{Options(constant), jitter}, nil},
 		{"Constant, with a jittered class", []Option{constant, BackoffFor(classify.Transient, backoff.FullJitter(0, time.Second))}, except(classify.Transient)},
 		{"a jittered class, then Constant", []Option{BackoffFor(classify.RateLimit, backoff.FullJitter(0, time.Second)), constant}, except(classify.RateLimit)},
-		// A class's own strategy always draws, even one that ignores it.
-		{"Constant, with a Constant class", []Option{constant, BackoffFor(classify.Concurrency, backoff.Constant(time.Second))}, except(classify.Concurrency)},
-		{"jittered, with a Constant class", []Option{jitter, BackoffFor(classify.Concurrency, backoff.Constant(time.Second))}, nil},
+		// A class's own strategy is looked inside as the default one is.
+		{"Constant, with a Constant class", []Option{constant, BackoffFor(classify.Concurrency, backoff.Constant(time.Second))}, all},
+		{"jittered, with a Constant class", []Option{jitter, BackoffFor(classify.Concurrency, backoff.Constant(time.Second))}, []classify.Class{classify.Concurrency}},
+		{"a Constant class, then a jittered one for it", []Option{BackoffFor(classify.Concurrency, backoff.Constant(time.Second)), BackoffFor(classify.Concurrency, backoff.FullJitter(0, time.Second))}, nil},
+		{"a jittered class, then a Constant one for it", []Option{BackoffFor(classify.Concurrency, backoff.FullJitter(0, time.Second)), BackoffFor(classify.Concurrency, backoff.Constant(time.Second))}, []classify.Class{classify.Concurrency}},
+		{"a Constant class with Rand", []Option{BackoffFor(classify.Concurrency, backoff.Constant(time.Second)), seeded}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +73,8 @@ func TestDrawlessClasses(t *testing.T) {
 				t.Fatalf("options %v: %v", tt.opts, c.err)
 			}
 			for _, class := range all {
-				if got, want := c.draws(class), !slices.Contains(tt.want, class); got != want {
+				r := run{cfg: &c}
+				if got, want := r.draws(class), !slices.Contains(tt.want, class); got != want {
 					t.Errorf("options %v: draws(%v) = %v; want %v", tt.opts, class, got, want)
 				}
 			}

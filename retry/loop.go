@@ -157,6 +157,7 @@ type run struct {
 	prev     time.Duration // the last delay waited
 	hint     time.Duration // the last failure's server hint, as given; 0: none
 	joined   bool          // the deadlines that count from the first failure or refusal are joined
+	draw     drawRule      // the call's, if its configuration does not know it (draws.go)
 }
 
 // callClock holds the one timer of a call, made at its first wait that is
@@ -394,11 +395,11 @@ func (r *run) fits(delay time.Duration, now instant) bool {
 //
 // It draws at most one random number, which the strategy and the spread
 // share: before asking the strategy, unless the strategy ignores it
-// (config.steady), and then only if a hint is to be spread. A
+// (draws.go), and then only if a hint is to be spread. A
 // draw costs some 10ns, a large share of a retry after Constant(0).
 func (r *run) delay(err error, class classify.Class, now instant) time.Duration {
 	var u float64
-	drawn := r.cfg.draws(class)
+	drawn := r.draws(class)
 	if drawn {
 		u = r.cfg.random()
 	}

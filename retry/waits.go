@@ -74,6 +74,7 @@ func (o strategy) apply(c *config) {
 		} else {
 			c.classStrategy[o.class] = o.s
 		}
+		c.draw.known = false // see drawRule
 	}
 }
 
