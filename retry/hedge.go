@@ -558,6 +558,11 @@ func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, f
 // losers' values are released, and the hedges' events sent.
 func (r *run) endRace(ctx context.Context, rd *round, permit *breaker.Permit) (timedOut, reported bool, err error) {
 	r.attempt = rd.attempt
+	if rd.err == nil && !rd.panicked {
+		// The call ends in success: its event names the winner, which
+		// may have started before the attempts that lost.
+		r.attempt = rd.base + rd.decided
+	}
 	for c, n := range rd.counts {
 		r.counts[c] += n
 	}

@@ -470,3 +470,26 @@ func TestHedgebreakEventsTellWhenTheRoundWasDecided(t *testing.T) {
 		}
 	})
 }
+
+// TestHedgebreakSuccessNamesTheWinner: when the round's first attempt wins
+// over a hedge that started after it, Success names the attempt that
+// succeeded, the first, as HedgeWon does, not the number of attempts
+// started.
+func TestHedgebreakSuccessNamesTheWinner(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		op := newHedgeOp(t, hedgeStep{after: 80 * time.Millisecond, v: 1}, hedgeStep{after: time.Second, v: 2})
+		var rec observe.Recorder
+		if _, err := retry.DoHedged(t.Context(), op.do, retry.Name("get"), retry.Hedge(50*time.Millisecond, 2), retry.Subscribe(&rec)); err != nil {
+			t.Fatal(err)
+		}
+		want := []observe.Event{
+			observe.HedgeStarted{Operation: "get", Attempt: 2, InFlight: 2, Elapsed: 50 * time.Millisecond},
+			observe.HedgeWon{Operation: "get", Attempt: 1, Hedge: false, Elapsed: 80 * time.Millisecond},
+			observe.HedgeCancelled{Operation: "get", Attempt: 1, Losers: 1, Elapsed: 80 * time.Millisecond},
+			observe.Success{Operation: "get", Attempt: 1, Elapsed: 80 * time.Millisecond},
+		}
+		if diff := cmp.Diff(want, rec.Events()); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+	})
+}
