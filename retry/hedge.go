@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -415,8 +416,7 @@ type round struct {
 	budget      *Budget
 	breaker     *breaker.Breaker
 	classifier  classify.Classifier
-	caps        [classify.NumClasses]int // the call's caps per class (0: none)
-	prior       [classify.NumClasses]int // failures per class the call counted before the round
+	left        [classify.NumClasses]int32 // failures of each class the call may still have, its cap included; 0: no cap
 	kinds       observe.Set
 	clocked     bool // a hook.Clock is set: events read no real time
 	attempt     int  // attempts of the call started, as run.attempt
@@ -440,14 +440,12 @@ type round struct {
 	atts2     [2]raced                 // atts's array while two suffice
 	counts    [classify.NumClasses]int // failures the round counted, but the one that decided it
 	cancelled int                      // attempts the round cancelled once decided
-	first     finish                   // how the first attempt ended
 	// A copy of the first attempt's permit, through which the round tells
 	// the Breaker of the first attempt's end once the round races, as it
 	// tells it of the hedges'. The caller's copy then tells nothing: a
 	// half-open probe ends once, whichever copy ends it, and a closed
 	// breaker's permit counts only what it is told.
 	firstPermit breaker.Permit
-	firstLost   bool // the round was decided before it did
 	notes       []hedgeNote
 	decided     int // the attempt whose outcome the round returns; -1: none yet
 	err         error
@@ -540,7 +538,12 @@ func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, f
 	rd.latency = r.cfg.hedgeLatency
 	rd.maxAttempts, rd.budget, rd.breaker = r.cfg.maxAttempts, r.cfg.budget, r.cfg.breaker
 	rd.classifier, rd.kinds, rd.clocked = r.cfg.classifier, r.cfg.kinds, r.cfg.clock != nil
-	rd.caps, rd.prior = r.cfg.classCaps, r.counts
+	for c, n := range r.cfg.classCaps {
+		rd.left[c] = 0
+		if n > 0 {
+			rd.left[c] = int32(max(1, min(n-r.counts[c], math.MaxInt32)))
+		}
+	}
 	rd.attempt, rd.base, rd.h = r.attempt, r.attempt, h
 	rd.cancelled = 0
 	if rd.atts == nil {
@@ -790,9 +793,6 @@ func (rd *round) settle(f finish) {
 	lost := rd.decided >= 0
 	// The breaker learns of the outcome before the round acts on it, so
 	// that a failure that opens it stops the attempt that would replace it.
-	if f.i == 0 {
-		rd.first, rd.firstLost = f, lost
-	}
 	if rd.breaker != nil {
 		p := &rd.firstPermit
 		if f.i > 0 {
@@ -869,8 +869,8 @@ func (rd *round) settle(f finish) {
 // reachesCap reports whether a failure of class, in the round, reaches
 // the call's cap for that class.
 func (rd *round) reachesCap(class classify.Class) bool {
-	n := rd.caps[class]
-	return n > 0 && rd.prior[class]+rd.counts[class]+1 >= n
+	n := int(rd.left[class])
+	return n > 0 && rd.counts[class]+1 >= n
 }
 
 // noteEnd notes, once every attempt of the round has returned, which won
