@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -47,7 +48,11 @@ import (
 // one of them has returned, passing the values they returned to the
 // function of HedgeRelease, if any. An attempt that fails Permanent ends
 // the call in the same way; one that fails in a way worth retrying starts
-// the next attempt at once, if the call may start one, unless it carries
+// the next attempt at once, if the call may start one (MaxAttempts and the
+// cap of its class allow it: a failure that reaches its class's cap, such
+// as MaxUnknownAttempts, starts none, and stops the hedges, while the
+// attempts in flight go on, and the call gives up with it if none of them
+// succeeds), unless it carries
 // the server's pushback (classify.RetryAfter): then no attempt starts
 // until the ones in flight have returned and the call has waited for the
 // hint, as after one failed attempt.
@@ -231,8 +236,11 @@ var (
 //
 // The first attempt of every round runs on the caller's goroutine; the
 // hedges, if the delay passes before it answers, on goroutines of their
-// own, and none outlives the call. A panic in op is raised on the caller's
-// goroutine once every other attempt has returned.
+// own, and none outlives the call. A panic in op, in any attempt, a loser
+// included, or in a classifier of the call while attempts race, is raised
+// on the caller's goroutine once every other attempt has returned; the
+// values of the attempts, which the call does not return, are then
+// released.
 //
 // The events of a round's hedges (observe.HedgeStarted, HedgeWon,
 // HedgeCancelled) are sent on the caller's goroutine once the round is
@@ -255,7 +263,17 @@ func DoHedged[T any](ctx context.Context, op func(context.Context) (T, error), o
 	}
 	s := &hedgeState[T]{op: op, classify: classify, release: release}
 	s.first.s = s
+	normal := false
+	if release != nil {
+		defer func() {
+			if !normal && s.rejected { // a panic: the call returns no value
+				s.rejected = false
+				release(s.last)
+			}
+		}()
+	}
 	err = loop(ctx, opts, foundResults, nil, s)
+	normal = true
 	switch {
 	case err == nil:
 		return s.v, nil
@@ -398,6 +416,7 @@ type round struct {
 	budget      *Budget
 	breaker     *breaker.Breaker
 	classifier  classify.Classifier
+	left        [classify.NumClasses]int32 // failures of each class the call may still have, its cap included; 0: no cap
 	kinds       observe.Set
 	clocked     bool // a hook.Clock is set: events read no real time
 	attempt     int  // attempts of the call started, as run.attempt
@@ -421,20 +440,21 @@ type round struct {
 	atts2     [2]raced                 // atts's array while two suffice
 	counts    [classify.NumClasses]int // failures the round counted, but the one that decided it
 	cancelled int                      // attempts the round cancelled once decided
-	first     finish                   // how the first attempt ended
 	// A copy of the first attempt's permit, through which the round tells
 	// the Breaker of the first attempt's end once the round races, as it
 	// tells it of the hedges'. The caller's copy then tells nothing: a
 	// half-open probe ends once, whichever copy ends it, and a closed
 	// breaker's permit counts only what it is told.
 	firstPermit breaker.Permit
-	firstLost   bool // the round was decided before it did
 	notes       []hedgeNote
 	decided     int // the attempt whose outcome the round returns; -1: none yet
 	err         error
 	timedOut    bool
 	panicked    bool
-	refused     bool // the Budget or the Breaker refused a hedge, or the server pushed back: no more start
+	refused     bool    // the Budget or the Breaker refused a hedge, or the server pushed back: no more start
+	capped      bool    // a failure reached its class's cap: the round ends with it (endWith)
+	decidedAt   instant // when the round was decided, for its events; 0: not read
+	lastRej     int     // the last attempt whose value was rejected, before the round was decided; -1: none
 
 	// The attempt whose failure the round ends with, though it did not
 	// return last, and its class; -1: none. It is the first to fail with
@@ -478,7 +498,7 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 	defer func() {
 		if !normal { // op panicked: the others must end before the panic goes on
 			if rd.finishFirst(finish{panicked: true}) {
-				rd.releaseAll(-1)
+				rd.releaseAll(-1, -1)
 			}
 			cancel()
 		}
@@ -518,6 +538,12 @@ func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, f
 	rd.latency = r.cfg.hedgeLatency
 	rd.maxAttempts, rd.budget, rd.breaker = r.cfg.maxAttempts, r.cfg.budget, r.cfg.breaker
 	rd.classifier, rd.kinds, rd.clocked = r.cfg.classifier, r.cfg.kinds, r.cfg.clock != nil
+	for c, n := range r.cfg.classCaps {
+		rd.left[c] = 0
+		if n > 0 {
+			rd.left[c] = int32(max(1, min(n-r.counts[c], math.MaxInt32)))
+		}
+	}
 	rd.attempt, rd.base, rd.h = r.attempt, r.attempt, h
 	rd.cancelled = 0
 	if rd.atts == nil {
@@ -526,7 +552,7 @@ func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, f
 	rd.atts = append(rd.atts[:0], raced{a: first, cancel: cancel})
 	rd.counts = [classify.NumClasses]int{}
 	rd.notes = rd.notes[:0]
-	rd.fired, rd.decided = false, -1
+	rd.fired, rd.decided, rd.lastRej, rd.capped, rd.decidedAt = false, -1, -1, false, 0
 	rd.err, rd.timedOut, rd.panicked, rd.panicVal = nil, false, false, nil
 }
 
@@ -535,10 +561,26 @@ func (rd *round) begin(r *run, ctx context.Context, layer *layerCtx, h hedger, f
 // losers' values are released, and the hedges' events sent.
 func (r *run) endRace(ctx context.Context, rd *round, permit *breaker.Permit) (timedOut, reported bool, err error) {
 	r.attempt = rd.attempt
+	if rd.err == nil && !rd.panicked {
+		// The call ends in success: its event names the winner, which
+		// may have started before the attempts that lost.
+		r.attempt = rd.base + rd.decided
+	}
 	for c, n := range rd.counts {
 		r.counts[c] += n
 	}
-	rd.releaseAll(rd.decided)
+	switch {
+	case rd.panicked: // the call returns no value
+		rd.releaseAll(-1, -1)
+	case rd.err != nil && rd.lastRej >= 0 && rd.lastRej != rd.decided:
+		// The round failed after a value it rejected: the call keeps that
+		// value, as the last rejected, as Do does (keep), unless a later
+		// round supersedes it.
+		rd.atts[rd.lastRej].a.keep()
+		rd.releaseAll(rd.decided, rd.lastRej)
+	default:
+		rd.releaseAll(rd.decided, -1)
+	}
 	r.tellHedges(ctx, rd)
 	if rd.panicked {
 		panic(rd.panicVal)
@@ -625,22 +667,14 @@ func (rd *round) fire() {
 // has returned.
 func (rd *round) coordinate() {
 	rd.inFlight, rd.refused, rd.endWith = 1, false, -1
-	if rd.startHedge(false) && rd.inFlight < rd.max {
-		rd.mu.Lock()
-		rd.arm()
-		rd.mu.Unlock()
-	}
+	rd.hedgeOnTick()
 	done := rd.ctx.Done()
 	for rd.inFlight > 0 {
 		select {
 		case f := <-rd.results:
 			rd.settle(f)
 		case <-rd.tick:
-			if rd.startHedge(false) && rd.inFlight < rd.max {
-				rd.mu.Lock()
-				rd.arm()
-				rd.mu.Unlock()
-			}
+			rd.hedgeOnTick()
 		case <-done:
 			done = nil // the attempts see it too; no hedge starts after it
 		}
@@ -657,6 +691,39 @@ func (rd *round) coordinate() {
 	default:
 	}
 	close(rd.over)
+}
+
+// hedgeOnTick starts a hedge, the delay having passed, and arms the timer
+// for the next, if one may follow. The Breaker's Allow may call the
+// caller's code, a subscriber of its state: a panic there decides the
+// round, as an attempt's does, and is raised on the caller's goroutine,
+// not on the timer's.
+func (rd *round) hedgeOnTick() {
+	defer func() {
+		if p := recover(); p != nil {
+			rd.decidePanic(0, p)
+		}
+	}()
+	if rd.startHedge(false) && rd.inFlight < rd.max {
+		rd.mu.Lock()
+		rd.arm()
+		rd.mu.Unlock()
+	}
+}
+
+// decidePanic decides the round with p, a panic of attempt i or of the
+// caller's code that the round ran for it (a classifier, a subscriber),
+// unless a panic decided it already; or, if another attempt decided it,
+// keeps p to raise on the caller's goroutine: a panic is never lost.
+func (rd *round) decidePanic(i int, p any) {
+	if rd.panicked {
+		return
+	}
+	rd.panicked, rd.panicVal = true, p
+	if rd.decided < 0 {
+		rd.decided = i
+		rd.cancelAll()
+	}
 }
 
 // startHedge starts a hedge, if one may start now: it pays the budget and
@@ -716,12 +783,16 @@ func (rd *round) settle(f finish) {
 	rd.inFlight--
 	rd.atts[f.i].done = true
 	rd.atts[f.i].cancel()
+	// The classifier and the Breaker's subscribers are the caller's code:
+	// a panic in them ends the round as a panic of the attempt would.
+	defer func() {
+		if p := recover(); p != nil {
+			rd.decidePanic(f.i, p)
+		}
+	}()
 	lost := rd.decided >= 0
 	// The breaker learns of the outcome before the round acts on it, so
 	// that a failure that opens it stops the attempt that would replace it.
-	if f.i == 0 {
-		rd.first, rd.firstLost = f, lost
-	}
 	if rd.breaker != nil {
 		p := &rd.firstPermit
 		if f.i > 0 {
@@ -730,11 +801,10 @@ func (rd *round) settle(f finish) {
 		rd.report(p, f, lost)
 	}
 	switch {
+	case f.panicked: // a loser's too: a panic is never lost
+		rd.decidePanic(f.i, f.panicVal)
 	case lost:
 		// A loser, cancelled, has returned.
-	case f.panicked:
-		rd.panicked, rd.panicVal, rd.decided = true, f.panicVal, f.i
-		rd.cancelAll()
 	case f.err == nil:
 		rd.decided, rd.err, rd.timedOut = f.i, nil, false
 		rd.cancelAll()
@@ -753,9 +823,22 @@ func (rd *round) settle(f finish) {
 		// so that the loop waits for its hint; but with a value rejected
 		// after it, if any, which the call returns as the last value
 		// rejected.
+		//
+		// A failure that reaches its class's cap (MaxUnknownAttempts,
+		// MaxAttemptsFor) starts none either, and stops the hedges: Do
+		// would give up there. The round ends with it, whatever fails
+		// after it, so that the loop gives up; the attempts in flight go
+		// on, as when MaxAttempts is reached, and may still win.
 		_, hinted := classify.RetryAfter(f.err)
 		rejected := isRejected(f.err)
+		if rejected {
+			rd.lastRej = f.i
+		}
 		switch {
+		case rd.capped:
+		case rd.reachesCap(class):
+			rd.capped, rd.endWith, rd.endClass, rd.refused = true, f.i, class, true
+			rd.err, rd.timedOut = f.err, f.timedOut
 		case rd.endWith < 0 && hinted && !rejected:
 			rd.endWith, rd.endClass, rd.refused = f.i, class, true
 			rd.err, rd.timedOut = f.err, f.timedOut
@@ -783,20 +866,30 @@ func (rd *round) settle(f finish) {
 	}
 }
 
+// reachesCap reports whether a failure of class, in the round, reaches
+// the call's cap for that class.
+func (rd *round) reachesCap(class classify.Class) bool {
+	n := int(rd.left[class])
+	return n > 0 && rd.counts[class]+1 >= n
+}
+
 // noteEnd notes, once every attempt of the round has returned, which won
-// and how many lost.
+// and how many lost, as of when the round was decided.
 func (rd *round) noteEnd() {
 	if rd.decided >= 0 && !rd.panicked && rd.err == nil && len(rd.atts) > 1 {
-		rd.note(observe.KindHedgeWon, rd.base+rd.decided, 0)
+		rd.noteAt(observe.KindHedgeWon, rd.base+rd.decided, 0, rd.decidedAt)
 	}
 	if rd.cancelled > 0 {
-		rd.note(observe.KindHedgeCancelled, rd.base+rd.decided, rd.cancelled)
+		rd.noteAt(observe.KindHedgeCancelled, rd.base+rd.decided, rd.cancelled, rd.decidedAt)
 	}
 }
 
 // cancelAll cancels the attempts of the round that are still running: the
-// round is decided.
+// round is decided, now.
 func (rd *round) cancelAll() {
+	if rd.kinds.Has(observe.KindHedgeWon) || rd.kinds.Has(observe.KindHedgeCancelled) {
+		rd.decidedAt = rd.now()
+	}
 	for i := range rd.atts {
 		if !rd.atts[i].done {
 			rd.atts[i].cancel()
@@ -830,28 +923,42 @@ func (rd *round) report(p *breaker.Permit, f finish, lost bool) {
 // note keeps what the coordinator did, for the caller to tell, if anyone
 // takes events of kind.
 func (rd *round) note(kind observe.Kind, attempt, n int) {
-	if !rd.kinds.Has(kind) {
-		return
+	if rd.kinds.Has(kind) {
+		rd.noteAt(kind, attempt, n, rd.now())
 	}
-	var now instant
+}
+
+// noteAt is note, of what happened at now (0: the caller reads the time
+// when it sends the event).
+func (rd *round) noteAt(kind observe.Kind, attempt, n int, now instant) {
+	if rd.kinds.Has(kind) {
+		rd.notes = append(rd.notes, hedgeNote{kind: kind, attempt: attempt, n: n, now: now})
+	}
+}
+
+// now reads the round's clock for its notes: the simulator's, the real
+// one, or none (0) under another hook.Clock.
+func (rd *round) now() instant {
 	switch {
 	case rd.on != nil: // the simulator's, which the round runs on
-		now = reading(rd.on.runner.Now().Sub(epoch))
+		return reading(rd.on.runner.Now().Sub(epoch))
 	case !rd.clocked:
-		now = reading(time.Since(epoch))
+		return reading(time.Since(epoch))
 	}
-	rd.notes = append(rd.notes, hedgeNote{kind: kind, attempt: attempt, n: n, now: now})
+	return 0
 }
 
 // releaseAll ends the round on the caller's goroutine: every attempt's
 // context is cancelled, and the values of all but the decided attempt
-// released.
-func (rd *round) releaseAll(decided int) {
+// released, but that of kept, which the caller kept already (-1: none).
+func (rd *round) releaseAll(decided, kept int) {
 	for i := range rd.atts {
 		rd.atts[i].cancel()
-		if i == decided {
+		switch i {
+		case decided:
 			rd.atts[i].a.keep()
-		} else {
+		case kept:
+		default:
 			rd.atts[i].a.release()
 		}
 	}

@@ -86,7 +86,7 @@ func (r *run) raceOn(rn hook.Runner, ctx context.Context, layer *layerCtx, h hed
 			if rd.fired {
 				rd.settle(finish{panicked: true})
 				rd.awaitOn()
-				rd.releaseAll(-1)
+				rd.releaseAll(-1, -1)
 			} else {
 				on.stopTimer()
 			}

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/reflexio-go/reflexio/classify"
 	"github.com/reflexio-go/reflexio/internal/integration"
 	"github.com/reflexio-go/reflexio/retry"
 )
@@ -231,12 +232,14 @@ func (h *hedgedCall) begin() *hedgedAttempt {
 }
 
 // failedWith returns the attempt that failed with err, the last error of
-// the call, or nil.
+// the call, or nil. The loop keeps an error without its markers
+// (classify.Strip): that of a server's pushback, which withPushback put
+// on the attempt's error, is one.
 func (h *hedgedCall) failedWith(err error) *hedgedAttempt {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, a := range h.failed {
-		if sameError(a.err, err) {
+		if sameError(a.err, err) || sameError(classify.Strip(a.err), err) {
 			return a
 		}
 	}

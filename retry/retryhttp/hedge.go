@@ -202,7 +202,17 @@ func (h *hedgedCall) attempt(actx context.Context) (*http.Response, error) {
 	failed := failing(resp)
 	var status error
 	if failed {
+		// The attempt reads the failed response's body before the loop
+		// judges it. Should another attempt win meanwhile (actx cancelled,
+		// not by its own timeout), the read stops at once: a loser costs
+		// its connection, not the caller's time.
+		stop := context.AfterFunc(actx, func() {
+			if errors.Is(context.Cause(actx), context.Canceled) {
+				cancel(errHedgeLost)
+			}
+		})
 		settle(resp, cancel)
+		stop()
 		status = h.failure(newStatusError(&h.call, resp, time.Now()))
 	}
 	for _, old := range h.hold(heldResponse{resp: resp, cancel: cancel, failed: failed}) {
