@@ -503,14 +503,14 @@ func (r *run) race(ctx context.Context, layer *layerCtx, h hedger, permit *break
 			cancel()
 		}
 	}()
-	var began time.Time
+	var began time.Duration // on the monotonic clock alone, as the loop's
 	if rd.latency != nil {
-		began = time.Now()
+		began = time.Since(epoch)
 	}
 	err, timedOut = callWith(actx, first.call, r.cfg.attemptTimeout)
 	normal = true
 	if rd.latency != nil && actx.Err() == nil {
-		rd.latency.observe(time.Since(began))
+		rd.latency.observe(time.Since(epoch) - began)
 	}
 	if !rd.finishFirst(finish{err: err, timedOut: timedOut}) {
 		cancel()
@@ -976,13 +976,13 @@ func hedgeCall(ctx context.Context, a hedgeAttempt, timeout time.Duration, lat *
 		}
 		results <- f
 	}()
-	var began time.Time
+	var began time.Duration // on the monotonic clock alone, as the loop's
 	if lat != nil {
-		began = time.Now()
+		began = time.Since(epoch)
 	}
 	f.err, f.timedOut = callWith(ctx, a.call, timeout)
 	if lat != nil && ctx.Err() == nil {
-		lat.observe(time.Since(began))
+		lat.observe(time.Since(epoch) - began)
 	}
 }
 
