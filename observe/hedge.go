@@ -47,10 +47,11 @@ func (e HedgeWon) info() Info {
 }
 
 // HedgeCancelled is sent when a round was decided, by a success, a
-// Permanent failure or a panic, while other attempts were still in flight:
-// their contexts were cancelled, and the call waited for each of them.
-// Attempt is the number of the attempt that decided the round, Losers how
-// many were cancelled.
+// Permanent failure or a panic, or ended by the caller's context or the
+// call's Deadline, while other attempts were still in flight: their
+// contexts were cancelled, and the call waited for each of them. Attempt
+// is the number of the attempt whose outcome the round returned, Losers
+// how many were cancelled.
 type HedgeCancelled struct {
 	Operation string
 	Attempt   int
