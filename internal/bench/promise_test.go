@@ -20,11 +20,7 @@ import (
 // by scenario, with the count the README gives: the test logs them rather
 // than fails, and fails once the README no longer gives that count, so
 // that the entry is removed with the fix.
-var staleFigures = map[string]int64{
-	// The README's 6 predates the commit that kept a hedged call's layer
-	// in its round (one allocation fewer): reported with issue #17.
-	"HedgeNotFired": 6,
-}
+var staleFigures = map[string]int64{}
 
 // TestREADMEAllocationFigures keeps reflexio's allocation counts in the
 // root README's Performance section (its table's reflexio column and the
