@@ -489,23 +489,41 @@ func TestHedgeAsksTheBreaker(t *testing.T) {
 
 // TestHedgeFailureKeepsTheLastAttemptsMetadata: when every attempt fails,
 // Unary returns the last attempt's error, and the caller's trailer is
-// that attempt's.
+// that attempt's, as gRPC gives it without hedging; also when the
+// failures carry the server's pushback (a grpc-retry-pushback-ms
+// trailer), which the loop strips from the error it keeps.
 func TestHedgeFailureKeepsTheLastAttemptsMetadata(t *testing.T) {
-	checkLeaks(t)
-	srv := newHedgeServer(t, func(ctx context.Context, n int, in string) error {
-		return status.Errorf(codes.Unavailable, "down #%d", n)
-	})
-	conn, _ := dialHedging(t, srv, retrygrpc.Hedge(0, 3), retrygrpc.Retry(retry.MaxAttempts(5)))
-	for range 10 {
-		var trailer metadata.MD
-		_, err := unary(t.Context(), conn, "x", grpc.Trailer(&trailer))
-		if !errors.Is(err, retry.ErrMaxAttempts) {
-			t.Fatalf("Unary = %v; want retry.ErrMaxAttempts", err)
-		}
-		st := lastStatus(t, err)
-		if want := "down #" + strings.Join(trailer.Get("call"), ","); st.Message() != want {
-			t.Errorf("last status %q, trailer %v; want the trailer of the last attempt", st.Message(), trailer)
-		}
+	for _, tt := range []struct {
+		name     string
+		pushback bool
+		hedge    retrygrpc.Option
+		attempts int
+		calls    int
+	}{
+		{"failures", false, retrygrpc.Hedge(0, 3), 5, 10},
+		{"failures with pushback", true, retrygrpc.Hedge(0, 2), 2, 5},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			srv := newHedgeServer(t, func(ctx context.Context, n int, in string) error {
+				if tt.pushback {
+					grpc.SetTrailer(ctx, metadata.Pairs("grpc-retry-pushback-ms", "1"))
+				}
+				return status.Errorf(codes.Unavailable, "down #%d", n)
+			})
+			conn, _ := dialHedging(t, srv, tt.hedge, retrygrpc.Retry(retry.MaxAttempts(tt.attempts)))
+			for range tt.calls {
+				var trailer metadata.MD
+				_, err := unary(t.Context(), conn, "x", grpc.Trailer(&trailer))
+				if !errors.Is(err, retry.ErrMaxAttempts) {
+					t.Fatalf("Unary = %v; want retry.ErrMaxAttempts", err)
+				}
+				st := lastStatus(t, err)
+				if want := "down #" + strings.Join(trailer.Get("call"), ","); st.Message() != want {
+					t.Errorf("last status %q, trailer %v; want the trailer of the last attempt", st.Message(), trailer)
+				}
+			}
+		})
 	}
 }
 
